@@ -1,0 +1,1 @@
+"""Stage 1: read real export formats into records, with every record accounted for."""

@@ -1,0 +1,1 @@
+"""Stage 2: merge identities, thread mail, extract and resolve references, build the workspace."""
