@@ -320,9 +320,11 @@ def test_when_export_sits_below_the_source_root_then_locators_start_with_rel(exp
 
 def test_when_users_json_is_missing_then_channels_are_read_and_authors_are_bare(export: Path) -> None:
     (export / "users.json").unlink()
-    assert not slack.detect(export)
+    assert slack.detect(export)  # channels.json beside day folders is still an export
     items = parse(export)
-    assert not of_type(items, Quarantined)
+    missing = of_type(items, Quarantined)
+    assert [q.locator for q in missing] == ["users.json"]
+    assert "missing users.json" in missing[0].reason
     assert len(of_type(items, Channel)) == 5
     identities = {i.key: i for i in of_type(items, Identity)}
     assert identities["slack:U1"] == Identity(key="slack:U1", locator="channels.json#0")

@@ -101,10 +101,10 @@ class _Reader:
         self.channels_named: dict[str, tuple[int, str]] = {}  # channel id -> (source, first message locator)
 
     def take(self, tally: SourceTally, item: Item) -> None:
+        tally.read += 1
         if isinstance(item, Quarantined):
             self.reject(tally, item)
             return
-        tally.read += 1
         if isinstance(item, Identity):
             self.add_identity(tally, item)
             return
@@ -226,6 +226,9 @@ def _parse_unit(reader: _Reader, tally: SourceTally, unit: Unit) -> None:
         for item in unit.format.parse(unit.path, unit.rel):
             reader.take(tally, item)
             taken += 1
+        if taken == 0 and unit.path.is_file() and unit.path.stat().st_size == 0:
+            tally.read += 1
+            reader.reject(tally, Quarantined(locator=unit.rel or unit.path.name, reason="empty file"))
     except Exception as exc:
         tally.read += 1
         reader.reject(

@@ -63,9 +63,23 @@ class _Export:
             self.named[user_id] = locator
 
 
+_DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
+
+
 def detect(path: Path) -> bool:
-    """Whether a folder is a Slack export: it has ``users.json`` and ``channels.json``."""
-    return (path / "users.json").is_file() and (path / "channels.json").is_file()
+    """Whether a folder is a Slack export.
+
+    It has ``users.json`` and ``channels.json``, or ``channels.json`` beside at least one channel
+    folder of day files (an export that lost its ``users.json`` is still read).
+    """
+    if not (path / "channels.json").is_file():
+        return False
+    if (path / "users.json").is_file():
+        return True
+    return any(
+        child.is_dir() and any(_DAY_FILE.fullmatch(f.name) for f in child.iterdir())
+        for child in path.iterdir()
+    )
 
 
 def parse(path: Path, rel: str) -> Iterator[Item]:
@@ -83,6 +97,11 @@ def parse(path: Path, rel: str) -> Iterator[Item]:
     users_file = path / "users.json"
     if users_file.is_file():
         yield from _read_users(users_file, export)
+    else:
+        yield Quarantined(
+            locator=join_locator(rel, "users.json"),
+            reason="missing users.json: the export has no profiles; authors are kept as bare user ids",
+        )
 
     channels: list[Channel] = []
     folder_ids: dict[str, str] = {}  # folder name -> channel id
