@@ -1,0 +1,241 @@
+"""The ``workgym`` command: parses arguments, calls the library, turns its errors into messages.
+
+Exit codes: 0 success, 1 the work failed (bad input that stops the run), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from workgym.ingest.registry import UnknownFormatError, formats
+from workgym.link.build import BuildReport, build_workspace
+from workgym.link.config import load_link_config
+from workgym.link.overview import Overview, overview
+from workgym.store import StoreError, connect
+
+app = typer.Typer(
+    name="workgym",
+    help="Turn real workspace exports into anonymized, cross-linked RL environments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+
+
+def sample_workspace() -> Path:
+    """The bundled sample workspace (a fictional company, in real export formats)."""
+    return Path(str(files("workgym") / "samples" / "acme"))
+
+
+def sample_sources() -> list[Path]:
+    """The sample's export folders (its README and manifest describe it and are not ingested)."""
+    return sorted(p for p in sample_workspace().iterdir() if p.is_dir())
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map library errors to clean messages and exit codes."""
+    try:
+        yield
+    except (FileNotFoundError, UnknownFormatError, StoreError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise _fail(f"database error: {exc}") from None
+
+
+def _ingest(sources: list[Path], out: Path, config: Path | None) -> BuildReport:
+    link_config = load_link_config(config) if config else None
+    with Progress(
+        TextColumn("[bold]reading[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}", style="dim"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label[-50:])
+
+        return build_workspace(sources, out, config=link_config, progress=progress)
+
+
+def _print_report(report: BuildReport, seconds: float) -> None:
+    table = Table(title="Sources", title_justify="left")
+    for col in ("#", "format", "path", "stored", "quarantined"):
+        table.add_column(col, justify="right" if col in ("#", "stored", "quarantined") else "left")
+    for s in report.sources:
+        table.add_row(str(s.id), s.format, s.path, f"{s.stored:,}", f"{s.quarantined:,}")
+    console.print(table)
+
+    kinds: dict[str, int] = {}
+    for s in report.sources:
+        for kind, n in s.by_kind.items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    console.print(
+        "[bold]Records[/]  "
+        + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    )
+    console.print(
+        f"[bold]People[/]   {report.persons:,} persons from {report.identities:,} identities "
+        f"({report.merges:,} merges, evidence in table person_merge)"
+    )
+    reasons: dict[str, int] = {}
+    for s in report.sources:
+        for reason, n in s.quarantine_reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    if reasons:
+        console.print(
+            "[bold]Quarantined[/] "
+            + ", ".join(f"{n:,} {reason}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+            + "  (table quarantine: locator, reason, raw)"
+        )
+    kinds_ref = sorted(set(report.refs_resolved) | set(report.refs_unresolved))
+    if kinds_ref:
+        console.print(
+            "[bold]References[/] "
+            + ", ".join(
+                f"{k} {report.refs_resolved[k]:,}/{report.refs_resolved[k] + report.refs_unresolved[k]:,}"
+                for k in kinds_ref
+            )
+            + "  (resolved/all)"
+        )
+    rate = report.read / seconds if seconds > 0 else 0.0
+    console.print(
+        f"[bold]Accounting[/] read {report.read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
+        f"   ({seconds:.1f} s, {rate:,.0f} records/s)"
+    )
+
+
+def _print_overview(view: Overview) -> None:
+    table = Table(title="Workspace", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in view.counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    if view.refs:
+        refs = Table(title="References by kind", title_justify="left")
+        for col in ("kind", "resolved", "unresolved"):
+            refs.add_column(col, justify="left" if col == "kind" else "right")
+        for kind, resolved, unresolved in view.refs:
+            refs.add_row(kind, f"{resolved:,}", f"{unresolved:,}")
+        console.print(refs)
+    if view.most_linked:
+        console.print("[bold]Most-linked records[/]")
+        for node, n in view.most_linked:
+            console.print(f"  {n:>4} refs  {node.kind} {node.id}  [dim]{node.title}[/]")
+    if view.hubs:
+        console.print("[bold]Cross-source chains[/]")
+        for hub in view.hubs:
+            console.print(f"  {hub.node.kind} {hub.node.id}  [dim]{hub.node.title}[/]")
+            for arrow, other in hub.neighbours:
+                console.print(f"      {arrow} {other.kind} {other.id}  [dim]{other.title}[/]")
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Export files or folders (walked recursively), or .zip.")
+    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The workspace file to write.")] = Path(
+        "workspace.db"
+    ),
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A TOML file with [link] patterns and ticket prefixes.")
+    ] = None,
+) -> None:
+    """Read exports into one linked workspace (a SQLite file).
+
+    Formats are recognised from each path by name and content; `workgym formats` lists them.
+
+    Example:
+        workgym ingest slack-export.zip jira/ mail/list.mbox docs/ -o workspace.db
+    """
+    with _errors():
+        started = time.perf_counter()
+        report = _ingest(sources, out, config)
+        _print_report(report, time.perf_counter() - started)
+    console.print(f"Wrote [bold]{out}[/]. Look inside: [bold]workgym inspect {out}[/]")
+
+
+@app.command()
+def inspect(workspace: Annotated[Path, typer.Argument(help="A workspace file.")]) -> None:
+    """Show what a workspace holds: counts, references, most-linked records, cross-source chains.
+
+    Example:
+        workgym inspect workspace.db
+    """
+    with _errors():
+        conn = connect(workspace)
+        try:
+            _print_overview(overview(conn))
+        finally:
+            conn.close()
+
+
+@app.command(name="formats")
+def list_formats() -> None:
+    """List the export formats workgym reads."""
+    for fmt in formats():
+        console.print(f"  [bold]{fmt.name:10}[/] {fmt.description}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo's outputs.")] = Path(
+        "workgym-demo"
+    ),
+) -> None:
+    """Run every stage on the bundled sample workspace and say where to look.
+
+    Example:
+        workgym demo -o workgym-demo
+    """
+    sample = sample_workspace()
+    db = out / "workspace.db"
+    console.rule("[bold]workgym demo[/]")
+    console.print(f"Sample workspace: a fictional company in real export formats ({sample})\n")
+    with _errors():
+        console.rule("1. ingest: exports -> workspace.db")
+        started = time.perf_counter()
+        report = _ingest(sample_sources(), db, None)
+        _print_report(report, time.perf_counter() - started)
+        console.rule("2. inspect: what the workspace holds")
+        conn = connect(db)
+        try:
+            _print_overview(overview(conn))
+        finally:
+            conn.close()
+    console.rule("Where to look")
+    console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
+    console.print(f"  inspect     workgym inspect {db}")
+    console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
