@@ -18,6 +18,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -278,23 +279,32 @@ class Writer:
     def records(self, cls: type, items: Iterable[tuple[int, Record]]) -> None:
         """Write records of one class, each with its source id; person fields become person ids."""
         table = KIND_OF[cls]
-        cols = [f.name for f in fields(cls)]
+        columns = _columns(cls)
+        cols = [name for name, _ in columns]
+        get = attrgetter(*cols)
         person_cols = set(PERSON_FIELDS.get(cls, ()))
-        extra = ["source_id", "person_id"] if cls is Identity else ["source_id"]
+        people = [i for i, c in enumerate(cols) if c in person_cols]
+        lists = [i for i, (c, decl) in enumerate(columns) if "'[]'" in decl and c not in person_cols]
+        flags = [i for i, (_, decl) in enumerate(columns) if decl.startswith("INTEGER")]
+        is_identity = cls is Identity
+        extra = ["source_id", "person_id"] if is_identity else ["source_id"]
+        person_of = self.person_of
 
         def row(sid: int, record: Record) -> list[Any]:
-            out: list[Any] = []
-            for c in cols:
-                value = getattr(record, c)
-                if c in person_cols:
-                    if isinstance(value, tuple):
-                        value = tuple(self.person_of(sid, v) for v in value)
-                    elif value:
-                        value = self.person_of(sid, value)
-                out.append(_encode(value))
+            out: list[Any] = list(get(record))
+            for i in people:
+                value = out[i]
+                if isinstance(value, tuple):
+                    out[i] = json.dumps([person_of(sid, v) for v in value], ensure_ascii=False)
+                elif value:
+                    out[i] = person_of(sid, value)
+            for i in lists:
+                out[i] = json.dumps(list(out[i]), ensure_ascii=False)
+            for i in flags:
+                out[i] = int(out[i])
             out.append(sid)
-            if cls is Identity:
-                out.append(self.person_of(sid, record.key))  # type: ignore[union-attr]
+            if is_identity:
+                out.append(person_of(sid, record.key))  # type: ignore[union-attr]
             return out
 
         _insert(self.conn, table, cols + extra, (row(sid, r) for sid, r in items))

@@ -65,17 +65,22 @@ def _reason_class(reason: str) -> str:
     return " ".join(w for w in head.split() if not any(ch.isdigit() for ch in w))[:60]
 
 
+_IDENTITY_FIELDS = tuple(f.name for f in fields(Identity) if f.name != "locator")
+
+
 def _merge_identity(old: Identity, new: Identity) -> Identity:
     """Fill what the first sighting of an identity left empty; union addresses and phones."""
     changes: dict[str, object] = {}
-    for f in fields(Identity):
-        a, b = getattr(old, f.name), getattr(new, f.name)
+    for name in _IDENTITY_FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        if a == b:
+            continue
         if isinstance(a, tuple):
             union = a + tuple(x for x in b if x not in a)
             if union != a:
-                changes[f.name] = union
-        elif not a and b and f.name != "locator":
-            changes[f.name] = b
+                changes[name] = union
+        elif not a and b:
+            changes[name] = b
     return replace(old, **changes) if changes else old  # type: ignore[arg-type]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -28,12 +29,21 @@ def from_epoch(value: str | float | int) -> str:
     return iso_utc(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=whole, microseconds=micros))
 
 
+_UTC_ISO = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:Z|[+-]00:?00)")
+"""A time already in UTC, as Jira and most exports write them: reformatted without parsing."""
+
+
 def from_iso(value: str) -> str:
     """An ISO 8601 time as written by Jira (``2014-06-30T19:28:17.000+0000``) or git, in UTC.
 
     A time without offset is taken as UTC. Raises ValueError when it is not a time.
     """
     text = value.strip()
+    fast = _UTC_ISO.fullmatch(text)
+    if fast is not None:
+        base, fraction = fast.groups()
+        micros = int(fraction.ljust(6, "0")) if fraction else 0
+        return f"{base}.{micros:06d}+00:00" if micros else f"{base}+00:00"
     if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and text[-3] != ":":
         text = f"{text[:-2]}:{text[-2:]}"  # +0000 -> +00:00
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

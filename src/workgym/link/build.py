@@ -110,7 +110,6 @@ def _write(out: Path, result: ReadResult, resolution: Resolution, refs: list[Ref
             for cls, items in result.corpus.lists():
                 writer.records(cls, items)
             writer.refs(refs)
-        conn.execute("VACUUM")
     finally:
         conn.close()
     os.replace(tmp, out)
