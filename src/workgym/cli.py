@@ -79,12 +79,19 @@ def _ingest(sources: list[Path], out: Path, config: Path | None) -> BuildReport:
         return build_workspace(sources, out, config=link_config, progress=progress)
 
 
+def _short(path: str, width: int = 32) -> str:
+    """A path that fits a table column: its last two parts behind an ellipsis when too long."""
+    if len(path) <= width:
+        return path
+    return "…/" + "/".join(Path(path).parts[-2:])
+
+
 def _print_report(report: BuildReport, seconds: float) -> None:
     table = Table(title="Sources", title_justify="left")
     for col in ("#", "format", "path", "stored", "quarantined"):
         table.add_column(col, justify="right" if col in ("#", "stored", "quarantined") else "left")
     for s in report.sources:
-        table.add_row(str(s.id), s.format, s.path, f"{s.stored:,}", f"{s.quarantined:,}")
+        table.add_row(str(s.id), s.format, _short(s.path), f"{s.stored:,}", f"{s.quarantined:,}")
     console.print(table)
 
     kinds: dict[str, int] = {}

@@ -1,0 +1,111 @@
+"""The CLI through typer's runner: messages, exit codes, and that every command is documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workgym.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    root = tmp_path / "slack"
+    (root / "general").mkdir(parents=True)
+    (root / "users.json").write_text(
+        json.dumps([{"id": "U0ANN1", "name": "ann", "profile": {"email": "ann@x.org"}}])
+    )
+    (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "members": ["U0ANN1"]}]))
+    (root / "general" / "2020-01-01.json").write_text(
+        json.dumps(
+            [
+                {
+                    "type": "message",
+                    "user": "U0ANN1",
+                    "text": "ping <@U0ANN1> about ABC-1",
+                    "ts": "1577836800.000100",
+                }
+            ]
+        )
+    )
+    return root
+
+
+def test_when_ingest_runs_then_it_reports_accounting_and_writes_the_file(
+    export: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "w.db"
+    result = runner.invoke(app, ["ingest", str(export), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "read 3 = stored 3 + quarantined 0" in result.output
+    assert out.is_file()
+    shown = runner.invoke(app, ["inspect", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert "user_mention" in shown.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ingest", "missing-dir", "-o", "x.db"], "no such file or folder"),  # a source that is not there
+        (["inspect", "missing.db"], "no such workspace file"),  # a workspace that is not there
+    ],
+)
+def test_when_input_is_missing_then_exit_1_with_a_clear_message(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_when_a_single_file_is_unknown_then_the_error_lists_formats(tmp_path: Path) -> None:
+    odd = tmp_path / "blob.bin"
+    odd.write_bytes(b"\x00\xff" * 64)
+    result = runner.invoke(app, ["ingest", str(odd), "-o", str(tmp_path / "w.db")])
+    assert result.exit_code == 1
+    assert "Supported" in result.output and "jira" in result.output
+
+
+def test_when_config_is_bad_then_exit_1_naming_the_file(export: Path, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[[link.patterns]]\nref_kind = "x"\nregex = "("\n')
+    result = runner.invoke(
+        app, ["ingest", str(export), "-o", str(tmp_path / "w.db"), "--config", str(config)]
+    )
+    assert result.exit_code == 1
+    assert "bad.toml" in result.output
+
+
+def test_when_help_is_asked_then_every_command_has_an_example() -> None:
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__  # type: ignore[union-attr]
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        if name != "formats":
+            assert "Example" in result.output, name
+
+
+def test_when_formats_listed_then_every_family_appears() -> None:
+    result = runner.invoke(app, ["formats"])
+    for name in (
+        "slack",
+        "jira",
+        "mbox",
+        "maildir",
+        "eml",
+        "ics",
+        "git",
+        "git-jsonl",
+        "pircbot",
+        "markdown",
+        "pdf",
+    ):
+        assert name in result.output
