@@ -136,11 +136,21 @@ def test_when_duraspace_ingested_then_ds_keys_stay_unresolved_and_prs_find_merge
         "SELECT COUNT(*), SUM(dst_id IS NULL) FROM ref WHERE ref_kind='ticket' AND raw LIKE '%DS-%'"
     ).fetchone()
     assert ds[0] > 1000 and ds[1] == ds[0]
-    pr_urls = dict(
-        duraspace.execute(
-            "SELECT lower(raw), MAX(dst_id IS NOT NULL) FROM ref WHERE src_kind='message' "
-            "AND ref_kind='pull_request' AND raw LIKE '%github.com/dspace/dspace/pull/%' GROUP BY 1"
-        ).fetchall()
-    )
-    assert len(pr_urls) >= 364
-    assert sum(pr_urls.values()) >= 183
+    merge_of = {
+        int(m.group(1)): sha
+        for sha, message in duraspace.execute('SELECT id, message FROM "commit"')
+        if (m := re.match(r"Merge pull request #(\d+) from", message))
+    }
+    cited: dict[int, set[str | None]] = {}
+    for raw, dst in duraspace.execute(
+        "SELECT raw, dst_id FROM ref WHERE src_kind='message' AND ref_kind='pull_request' "
+        "AND raw LIKE '%github.com/dspace/dspace/pull/%'"
+    ):
+        number = re.search(r"/pull/(\d+)", raw, re.IGNORECASE)
+        assert number is not None
+        cited.setdefault(int(number.group(1)), set()).add(dst)
+    assert len(cited) == 364  # PROVENANCE: 364 distinct DSpace PR URLs posted in IRC
+    with_merge = [n for n in cited if n in merge_of]
+    assert len(with_merge) == 183  # ... 183 of them have a "Merge pull request #N" commit
+    for n in with_merge:
+        assert cited[n] == {merge_of[n]}, n
