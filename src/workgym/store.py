@@ -108,8 +108,7 @@ class Merge:
     reason: str
 
 
-def _sql_type(annotation: Any) -> str:
-    hint = annotation if not isinstance(annotation, str) else eval(annotation, vars(typing), {})
+def _sql_type(hint: Any) -> str:
     if hint is bool or hint is int:
         return "INTEGER NOT NULL DEFAULT 0"
     if typing.get_origin(hint) is tuple:
