@@ -191,6 +191,14 @@ def _ticket(key: str, fields: dict[str, object], locator: str, people: _People) 
     )
 
 
+def _required_id(element: dict[str, object]) -> str:
+    """A sub-record's ``"id"`` (a non-empty string or number), or :class:`_MalformedError`."""
+    value = element.get("id")
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise _MalformedError('no "id"')
+    return str(value)
+
+
 def _comments(key: str, container: object, locator: str, people: _People) -> Iterator[Item]:
     comments = container.get("comments") if isinstance(container, dict) else container
     if comments is None:
@@ -207,11 +215,9 @@ def _comments(key: str, container: object, locator: str, people: _People) -> Ite
         try:
             if not isinstance(comment, dict):
                 raise _MalformedError(f"a JSON {_json_kind(comment)}, expected an object")
-            comment_id = comment.get("id")
-            if not isinstance(comment_id, str | int) or isinstance(comment_id, bool) or comment_id == "":
-                raise _MalformedError('no "id"')
+            comment_id = _required_id(comment)
             record = Comment(
-                id=str(comment_id),
+                id=comment_id,
                 ticket_id=key,
                 body=_text(comment.get("body"), "body"),
                 locator=where,
@@ -284,9 +290,7 @@ def _histories(key: str, histories: object, locator: str, people: _People) -> It
         try:
             if not isinstance(history, dict):
                 raise _MalformedError(f"a JSON {_json_kind(history)}, expected an object")
-            history_id = history.get("id")
-            if not isinstance(history_id, str | int) or isinstance(history_id, bool) or history_id == "":
-                raise _MalformedError('no "id"')
+            history_id = _required_id(history)
             items = history.get("items")
             if not isinstance(items, list):
                 raise _MalformedError(f'"items" is a JSON {_json_kind(items)}, expected an array')
