@@ -18,6 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from workgym.anonymize.config import load_anon_config
+from workgym.anonymize.keys import KeyFileError, keygen, load_key
+from workgym.anonymize.run import Audit, LeakError, anonymize_workspace, audit_path_for
 from workgym.ingest.registry import UnknownFormatError, formats
 from workgym.link.build import BuildReport, build_workspace
 from workgym.link.config import load_link_config
@@ -54,7 +57,14 @@ def _errors() -> Iterator[None]:
     """Map library errors to clean messages and exit codes."""
     try:
         yield
-    except (FileNotFoundError, UnknownFormatError, StoreError, ValueError) as exc:
+    except (
+        FileNotFoundError,
+        FileExistsError,
+        UnknownFormatError,
+        StoreError,
+        KeyFileError,
+        ValueError,
+    ) as exc:
         raise _fail(str(exc)) from None
     except sqlite3.Error as exc:
         raise _fail(f"database error: {exc}") from None
@@ -207,6 +217,109 @@ def list_formats() -> None:
         console.print(f"  [bold]{fmt.name:10}[/] {fmt.description}")
 
 
+def _anonymize(
+    workspace: Path, out: Path, key: Path, config: Path | None, workers: int, executor: str
+) -> Audit:
+    anon_config = load_anon_config(config) if config else None
+    secret = load_key(key)
+    with Progress(
+        TextColumn("[bold]{task.description:8}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bar.update(task, completed=done, total=total, description=stage)
+
+        try:
+            return anonymize_workspace(
+                workspace,
+                out,
+                secret,
+                config=anon_config,
+                workers=workers,
+                executor=executor,
+                progress=progress,
+            )
+        except LeakError as exc:
+            bar.stop()
+            _print_audit(exc.audit, out)
+            raise _fail(
+                f"{exc}. Where: {audit_path_for(out)} (leak_locations). Add the values to"
+                " [anonymize.dictionaries] or fix the detector, then run again."
+            ) from None
+
+
+def _print_audit(audit: Audit, out: Path) -> None:
+    table = Table(title="replacements by kind", show_edge=False)
+    table.add_column("kind")
+    table.add_column("replaced", justify="right")
+    for kind, n in sorted(audit.replacements.items(), key=lambda kv: -kv[1]):
+        table.add_row(kind, f"{n:,}")
+    console.print(table)
+    records_in = sum(audit.records_in.values())
+    records_out = sum(audit.records_out.values())
+    leak_style = "green" if not audit.leaks.count else "bold red"
+    links = audit.links
+    console.print(
+        f"people {audit.persons:,}   records {records_in:,} in, {records_out:,} out,"
+        f" {len(audit.withheld):,} withheld   learned values {sum(audit.learned.values()):,}"
+    )
+    console.print(
+        f"links preserved {links.preserved:,}/{links.resolved_before:,} ({links.ratio:.2%})   "
+        f"[{leak_style}]leaks {audit.leaks.count:,}[/]   key fingerprint {audit.key_fingerprint}"
+    )
+    console.print(f"audit: {audit_path_for(out)}")
+
+
+@app.command(name="keygen")
+def keygen_command(
+    keyfile: Annotated[Path, typer.Argument(help="Where to write the new key (keep it out of outputs).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
+) -> None:
+    """Make a secret key for anonymizing; outputs record only its fingerprint.
+
+    Example:
+        workgym keygen ~/.workgym/acme.key
+    """
+    from workgym.anonymize.keys import fingerprint
+
+    with _errors():
+        key = keygen(keyfile, overwrite=force)
+    console.print(f"wrote {keyfile} (fingerprint {fingerprint(key)}); keep it secret and out of every output")
+
+
+@app.command()
+def anonymize(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file from `workgym ingest`.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The anonymized workspace to write.")],
+    key: Annotated[Path, typer.Option("--key", help="A key file from `workgym keygen`.")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML with [anonymize] (and [link]).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (or Ray CPUs).")] = 1,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local or ray (pip install workgym[ray]).")
+    ] = "local",
+) -> None:
+    """Replace every person, address, number and secret by a keyed surrogate; audit for leaks.
+
+    Writes OUT and OUT's .audit.json; exits 1 without writing OUT when the audit finds a leak.
+
+    Example:
+        workgym anonymize workspace.db -o anon.db --key acme.key --workers 2
+    """
+    started = time.perf_counter()
+    with _errors():
+        audit = _anonymize(workspace, out, key, config, workers, executor)
+    _print_audit(audit, out)
+    console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo's outputs.")] = Path(
@@ -233,8 +346,15 @@ def demo(
             _print_overview(overview(conn))
         finally:
             conn.close()
+        console.rule("3. anonymize: workspace.db -> anon.db + anon.audit.json")
+        key = out / "demo.key"
+        if not key.exists():
+            keygen(key)
+        anon = out / "anon.db"
+        _print_audit(_anonymize(db, anon, key, None, 1, "local"), anon)
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
+    console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
     console.print(f"  inspect     workgym inspect {db}")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 

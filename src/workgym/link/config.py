@@ -107,13 +107,15 @@ _LINK_KEYS = tuple(f.name for f in fields(LinkConfig))
 _PATTERN_KEYS = tuple(f.name for f in fields(RefPattern))
 
 
-def _unknown_key(key: str, known: tuple[str, ...]) -> str:
+def unknown_key(key: str, known: tuple[str, ...]) -> str:
+    """A message for an unknown config key, suggesting the closest known one."""
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown key {key!r}{hint} (known: {', '.join(known)})"
 
 
-def _strings(value: object, what: str) -> tuple[str, ...]:
+def string_list(value: object, what: str) -> tuple[str, ...]:
+    """``value`` as a tuple of strings, or a ValueError naming ``what``."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{what} must be a list of strings, got {value!r}")
     return tuple(value)
@@ -124,7 +126,7 @@ def _pattern(entry: object) -> RefPattern:
         raise ValueError(f"expected a table, got {entry!r}")
     for key in entry:
         if key not in _PATTERN_KEYS:
-            raise ValueError(_unknown_key(key, _PATTERN_KEYS))
+            raise ValueError(unknown_key(key, _PATTERN_KEYS))
     for key in ("ref_kind", "regex"):
         if key not in entry:
             raise ValueError(f"missing key {key!r}")
@@ -154,7 +156,7 @@ def load_link_config(path: str | Path) -> LinkConfig:
         raise ValueError(f"{path}: [link] must be a table")
     for key in section:
         if key not in _LINK_KEYS:
-            raise ValueError(f"{path}: [link]: {_unknown_key(key, _LINK_KEYS)}")
+            raise ValueError(f"{path}: [link]: {unknown_key(key, _LINK_KEYS)}")
     entries = section.get("patterns", [])
     if not isinstance(entries, list):
         raise ValueError(f"{path}: [link] patterns must be an array of tables ([[link.patterns]])")
@@ -172,8 +174,8 @@ def load_link_config(path: str | Path) -> LinkConfig:
             raise ValueError(f"min_ticket_numbers must be an integer, got {minimum!r}")
         return LinkConfig(
             patterns=tuple(patterns),
-            ticket_prefixes=_strings(section.get("ticket_prefixes", []), "ticket_prefixes"),
-            ignore_ticket_prefixes=_strings(
+            ticket_prefixes=string_list(section.get("ticket_prefixes", []), "ticket_prefixes"),
+            ignore_ticket_prefixes=string_list(
                 section.get("ignore_ticket_prefixes", []), "ignore_ticket_prefixes"
             ),
             min_ticket_numbers=minimum,

@@ -1,0 +1,463 @@
+"""Layer 1: everything the workspace knows about its people, found in any text by one automaton.
+
+:func:`build_directory` reads the ``person`` and ``identity`` tables and lists, for each person,
+the values that name them: full names (also written ``first.last``, ``first_last``, ``first-last``
+and ``firstlast``), first, middle and last names, nicknames seen in the data, handles, user ids,
+e-mail addresses (also as mail archives obfuscate them: ``jo at example.com``) and phone numbers;
+and the organisations behind non-public e-mail domains (``acme-robotics.io`` and the label
+``acme-robotics``, also written ``acme robotics``).
+
+:class:`Matcher` finds all of them at once with an Aho-Corasick automaton (``pyahocorasick``) over
+the lower-cased text, keeping matches that start and end on word boundaries (so ``Tim's`` gives
+``Tim``, and ``Timothy`` gives nothing). Two kinds of value are taken with care:
+
+* a single name token (``Tim``, ``Poulsen``) matches only when written with a capital letter, and a
+  token that is also a common English word (``Will``, ``Green``) never matches alone: it is
+  replaced inside full names only;
+* a handle that is short (under three characters) or a common word (``max``, ``test``) matches only
+  where it can only be a handle: as an IRC addressee at the start of a line (``max: ...``), after
+  ``@`` or in a Jira mention ``[~max]``, and anywhere in system lines (joins, parts, quits, nick changes).
+
+The audit scans the output with a matcher built from the same values, so what is replaced and
+what is checked follow one rule.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import ahocorasick
+from faker.providers.lorem.en_US import Provider as _Lorem
+
+from workgym.anonymize.spans import Span
+from workgym.store import rows
+
+PUBLIC_DOMAINS: frozenset[str] = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "yahoo.de",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "protonmail.com",
+        "proton.me",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "fastmail.com",
+        "zoho.com",
+        "mail.com",
+        "example.com",
+        "example.org",
+        "example.net",
+        "github.com",
+        "users.noreply.github.com",
+        "noreply.github.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "googlegroups.com",
+        "google.com",
+        "apache.org",
+        "sourceforge.net",
+        "users.sourceforge.net",
+        "lists.sourceforge.net",
+    ]
+)
+"""Domains shared by the public: an address there is personal, the domain itself is not."""
+
+COMMON_WORDS: frozenset[str] = frozenset(w.lower() for w in _Lorem.word_list) | frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "bot",
+        "but",
+        "by",
+        "can",
+        "do",
+        "for",
+        "from",
+        "go",
+        "has",
+        "have",
+        "he",
+        "her",
+        "him",
+        "his",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "out",
+        "so",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "up",
+        "us",
+        "we",
+        "what",
+        "when",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "admin",
+        "root",
+        "test",
+        "user",
+        "guest",
+        "help",
+        "info",
+        "support",
+        "team",
+        "dev",
+        "all",
+        "new",
+        "max",
+        "min",
+        "log",
+    ]
+)
+"""English words that may also be names or handles; they never match alone (see the module doc)."""
+
+LOCAL_SUFFIXES: tuple[str, ...] = (".local", ".localdomain", ".lan", ".home", ".internal", ".localhost")
+"""Domains of machines on a private network: never an organisation's."""
+
+_ENUM_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ticket", "type"), ("ticket", "status"), ("ticket", "priority"), ("ticket", "resolution"),
+    ("ticket_link", "link_type"), ("ticket_link", "label"), ("ticket_event", "field"),
+    ("message", "subtype"), ("channel", "kind"), ("document", "format"),
+)  # fmt: skip
+"""Columns kept as they are (vocabularies of the tools): their words are never names."""
+
+SYSTEM_SUBTYPES: frozenset[str] = frozenset({"join", "part", "quit", "nick", "kick", "mode", "server"})
+"""Message subtypes whose text is written by the server, where every handle is a handle."""
+
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One value the directory knows and what it names.
+
+    Attributes:
+        kind: the span kind it gives (``person``, ``handle``, ``user_id``, ``email``, ...).
+        entity: the person id it names, or ``""`` when it names no single person.
+        part: which part of the entity (``full``, ``first``, ``last``, ``other``, ``handle``, ...).
+        confidence: how sure a match is.
+        capitalised: matches only where the text starts with a capital letter.
+        structural: matches only where it can only be a handle (see the module doc).
+        layer: ``directory``, or ``config`` for user dictionaries, or the layer that found a
+            learned value.
+    """
+
+    kind: str
+    entity: str
+    part: str
+    confidence: float = 1.0
+    capitalised: bool = False
+    structural: bool = False
+    layer: str = "directory"
+
+
+@dataclass
+class PersonInfo:
+    """What the directory holds of one person."""
+
+    id: str
+    name: str
+    names: list[str] = field(default_factory=list)
+    handles: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    user_ids: list[str] = field(default_factory=list)
+    is_bot: bool = False
+
+
+@dataclass
+class Directory:
+    """Known people and organisations, and every value that names them (lower-cased -> entries)."""
+
+    persons: dict[str, PersonInfo]
+    domains: list[str]
+    common: frozenset[str] = COMMON_WORDS
+    entries: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, value: str, entry: Entry) -> None:
+        """Know ``value`` as ``entry`` (ignored when empty or already known the same way)."""
+        key = value.strip().lower()
+        if len(key) < 2:
+            return
+        known = self.entries.setdefault(key, [])
+        if entry not in known:
+            known.append(entry)
+
+    def values(self, min_confidence: float = 0.0) -> Iterator[tuple[str, Entry]]:
+        """Every (lower-cased value, entry), in a fixed order."""
+        for key in sorted(self.entries):
+            for entry in self.entries[key]:
+                if entry.confidence >= min_confidence:
+                    yield key, entry
+
+
+def _split_list(value: str) -> list[str]:
+    import json
+
+    parsed = json.loads(value) if value else []
+    return [v for v in parsed if isinstance(v, str) and v]
+
+
+def name_tokens(name: str) -> list[str]:
+    """The word tokens of a name (``"Anna-Maria O'Brien (QA)"`` -> ``Anna-Maria``, ``O'Brien``, ``QA``)."""
+    return _WORD.findall(name)
+
+
+def registrable(domain: str) -> str:
+    """The organisation's part of a domain: ``mail.acme.co.uk`` -> ``acme.co.uk``."""
+    labels = domain.lower().strip(".").split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"co", "com", "ac", "org", "net", "gov"}:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def is_public_domain(domain: str) -> bool:
+    """Whether ``domain`` (or the domain it is under) is one the public shares."""
+    domain = domain.lower()
+    return domain in PUBLIC_DOMAINS or registrable(domain) in PUBLIC_DOMAINS
+
+
+def build_directory(conn: sqlite3.Connection) -> Directory:
+    """Read the people of a workspace into a directory."""
+    persons: dict[str, PersonInfo] = {}
+    for row in rows(conn, "SELECT * FROM person ORDER BY id"):
+        persons[row["id"]] = PersonInfo(
+            id=row["id"],
+            name=row["name"],
+            names=[row["name"], *_split_list(row["names"])] if row["name"] else _split_list(row["names"]),
+            handles=_split_list(row["handles"]),
+            emails=[e.lower() for e in _split_list(row["emails"])],
+            phones=_split_list(row["phones"]),
+            is_bot=bool(row["is_bot"]),
+        )
+    for row in rows(conn, "SELECT * FROM identity ORDER BY source_id, key"):
+        info = persons.get(row["person_id"])
+        if info is None:
+            continue
+        namespace, _, value = row["key"].partition(":")
+        if namespace == "slack" and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
+            info.user_ids.append(value)
+        elif namespace == "email":
+            info.emails.append(value.lower())
+        elif namespace in {"irc", "jira", "git", "github"} and value:
+            info.handles.append(value)
+        for name in (row["display_name"], row["real_name"]):
+            if name:
+                info.names.append(name)
+        if row["handle"]:
+            info.handles.append(row["handle"])
+        info.emails.extend(e.lower() for e in _split_list(row["emails"]))
+        info.phones.extend(_split_list(row["phones"]))
+    for info in persons.values():
+        info.handles += [e for e in info.emails if "@" not in e]  # an "address" with no domain
+        info.emails = [e for e in info.emails if "@" in e]
+        info.handles = sorted(set(info.handles), key=lambda h: (h.lower(), h))
+        info.emails = sorted(set(info.emails))
+        info.phones = sorted(set(info.phones))
+        info.user_ids = sorted(set(info.user_ids))
+        lowered_handles = {h.lower() for h in info.handles}
+        seen: set[str] = set()
+        names = []
+        for name in info.names:
+            # A display name that is just a handle is a handle, not a name.
+            if name.lower() in lowered_handles or name.lower() in seen or "@" in name:
+                continue
+            seen.add(name.lower())
+            names.append(name)
+        info.names = names
+    domains = sorted({e.rpartition("@")[2] for p in persons.values() for e in p.emails if "@" in e})
+    vocabulary = set(COMMON_WORDS)
+    for table, column in _ENUM_COLUMNS:
+        for (value,) in conn.execute(f'SELECT DISTINCT "{column}" FROM "{table}"'):
+            vocabulary.update(w.lower() for w in re.findall(r"[^\W\d_]+", value or ""))
+    for (value,) in conn.execute("SELECT id FROM ticket UNION SELECT other_id FROM ticket_link"):
+        vocabulary.add(value.rpartition("-")[0].lower())  # project keys
+    directory = Directory(
+        persons=persons,
+        domains=[d for d in domains if is_organisation_domain(d)],
+        common=frozenset(vocabulary),
+    )
+    _fill(directory)
+    return directory
+
+
+def is_organisation_domain(domain: str) -> bool:
+    """Whether ``domain`` belongs to an organisation or a person: named, not public, not local."""
+    labels = domain.split(".")
+    return (
+        len(labels) >= 2
+        and labels[-1].isalpha()
+        and len(labels[-1]) >= 2
+        and not domain.endswith(LOCAL_SUFFIXES)
+        and not is_public_domain(domain)
+    )
+
+
+def _fill(directory: Directory) -> None:
+    common = directory.common
+    token_owners: dict[str, set[str]] = defaultdict(set)
+    for info in directory.persons.values():
+        if info.is_bot:
+            continue
+        for name in info.names:
+            for token in name_tokens(name):
+                token_owners[token.lower()].add(info.id)
+    for info in directory.persons.values():
+        pid = info.id
+        for name in info.names:
+            tokens = name_tokens(name)
+            if len(tokens) >= 2:
+                lowered = [t.lower() for t in tokens]
+                directory.add(name, Entry("person", pid, "full"))
+                directory.add(" ".join(lowered), Entry("person", pid, "full"))
+                if len(tokens) == 2:
+                    for joiner in (".", "_", "-", ""):
+                        directory.add(joiner.join(lowered), Entry("person", pid, "full"))
+            if info.is_bot:
+                continue
+            for position, token in enumerate(tokens):
+                low = token.lower()
+                if len(tokens) < 2 or len(low) < 2 or low in common:
+                    continue
+                part = "first" if position == 0 else "last" if position == len(tokens) - 1 else "other"
+                owner = pid if token_owners[low] == {pid} else ""
+                directory.add(token, Entry("person", owner, part, 0.9, capitalised=True))
+        for handle in info.handles:
+            low = handle.lower()
+            ambiguous = len(low) < 3 or low in common or low.isdigit()
+            directory.add(handle, Entry("handle", pid, "handle", structural=ambiguous))
+        for user_id in info.user_ids:
+            directory.add(user_id, Entry("user_id", pid, "user_id"))
+        for address in info.emails:
+            directory.add(address, Entry("email", pid, "email"))
+            local, _, domain = address.rpartition("@")
+            if local and domain:
+                directory.add(f"{local} at {domain}", Entry("email", pid, "email"))
+        for phone in info.phones:
+            directory.add(phone, Entry("phone", pid, "phone"))
+    people_at: dict[str, set[str]] = defaultdict(set)
+    for info in directory.persons.values():
+        for address in info.emails:
+            people_at[registrable(address.rpartition("@")[2])].add(info.id)
+    for domain in directory.domains:
+        directory.add(domain, Entry("domain", "", "domain"))
+        base = registrable(domain)
+        label = base.split(".")[0]
+        shared = len(people_at[base]) >= 2
+        if len(label) >= 4 and label not in common and (shared or len(label) >= 8):
+            directory.add(label, Entry("org", "", "org", 0.9))
+            if "-" in label:
+                directory.add(label.replace("-", " "), Entry("org", "", "org", 0.9))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()``, keeping each character's offset (a character whose lower case is longer stays)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+class Matcher:
+    """Finds every directory value in a text (see the module doc for the matching rules)."""
+
+    def __init__(self, values: Iterable[tuple[str, Entry]]) -> None:
+        grouped: dict[str, list[Entry]] = defaultdict(list)
+        for key, entry in values:
+            grouped[key].append(entry)
+        self.size = len(grouped)
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in grouped.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        if grouped:
+            self._automaton.make_automaton()
+
+    def find(self, text: str, *, system: bool = False) -> list[Span]:
+        """Candidate spans of every known value in ``text``.
+
+        Args:
+            text: the text to search.
+            system: the text is a system line (a join or quit), where every handle is a handle.
+        """
+        if not self.size or not text:
+            return []
+        lowered = lower_same_length(text)
+        n = len(text)
+        out: list[Span] = []
+        for last, (length, entries) in self._automaton.iter(lowered):
+            start = last - length + 1
+            end = last + 1
+            if start > 0 and _is_word(text[start - 1]) and _is_word(text[start]):
+                continue
+            if end < n and _is_word(text[end]) and _is_word(text[last]):
+                continue
+            for entry in entries:
+                if entry.capitalised and not text[start].isupper():
+                    continue
+                if entry.structural and not (system or _handle_context(text, start, end)):
+                    continue
+                out.append(Span(entry.kind, start, end, entry.confidence, entry.layer, entry.entity))
+        return out
+
+
+def _handle_context(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands where only a handle stands: ``@nick``, ``[~nick]``, ``nick:`` opening a line."""
+    if start > 0 and text[start - 1] in "@~":
+        return True
+    line_start = start == 0 or text[start - 1] == "\n"
+    return line_start and end < len(text) and text[end] in ":,"
