@@ -109,3 +109,33 @@ def test_when_formats_listed_then_every_family_appears() -> None:
         "pdf",
     ):
         assert name in result.output
+
+
+def test_when_keygen_then_anonymize_then_files_and_summary_and_exit_0(tmp_path: Path) -> None:
+    from workgym.cli import sample_sources
+    from workgym.link.build import build_workspace
+
+    db = tmp_path / "w.db"
+    build_workspace(sample_sources(), db)
+    key = tmp_path / "k.key"
+    made = runner.invoke(app, ["keygen", str(key)])
+    assert made.exit_code == 0 and key.exists()
+    again = runner.invoke(app, ["keygen", str(key)])
+    assert again.exit_code == 1 and "already there" in again.output
+    result = runner.invoke(app, ["anonymize", str(db), "-o", str(tmp_path / "anon.db"), "--key", str(key)])
+    assert result.exit_code == 0, result.output
+    assert "leaks 0" in result.output and "100.00%" in result.output
+    assert (tmp_path / "anon.db").exists() and (tmp_path / "anon.audit.json").exists()
+
+
+def test_when_anonymize_key_is_missing_then_exit_1_saying_how_to_make_one(tmp_path: Path) -> None:
+    from workgym.cli import sample_sources
+    from workgym.link.build import build_workspace
+
+    db = tmp_path / "w.db"
+    build_workspace(sample_sources(), db)
+    result = runner.invoke(
+        app, ["anonymize", str(db), "-o", str(tmp_path / "a.db"), "--key", str(tmp_path / "no.key")]
+    )
+    assert result.exit_code == 1
+    assert "workgym keygen" in result.output
