@@ -214,3 +214,57 @@ def test_when_an_identifier_is_planted_anywhere_in_any_case_then_it_never_surviv
     out = rewriter.text(text, prose=prose)
     assert planted not in out
     assert not audit.find(out)
+
+
+def test_when_ticket_prefixes_are_mapped_then_keys_change_everywhere_and_links_hold(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "anon.db"
+    audit = anonymize_workspace(
+        sample_db, out, KEY, config=AnonConfig(map_ticket_prefixes=True, ticket_prefixes={"ENG": "CORE"})
+    )
+    assert audit.links.ratio == 1.0
+    conn = sqlite3.connect(out)
+    projects = {r[0] for r in conn.execute("SELECT DISTINCT project FROM ticket")}
+    assert "CORE" in projects and not projects & {"ENG", "OPS"}
+    texts = " ".join(
+        r[0] for r in conn.execute("SELECT text FROM message UNION ALL SELECT body FROM ticket_comment")
+    )
+    assert "ENG-" not in texts and "OPS-" not in texts and "CORE-" in texts
+
+
+def test_when_a_person_has_many_aliases_then_they_all_map_to_one_surrogate(
+    sample_db: Path, anon: tuple[Path, dict[str, object]]
+) -> None:
+    out, _ = anon
+    before = {
+        r[0]: r for r in sqlite3.connect(sample_db).execute("SELECT id, name, names, emails FROM person")
+    }
+    checked = 0
+    for pid, name, names, emails in sqlite3.connect(out).execute(
+        "SELECT id, name, names, emails FROM person"
+    ):
+        first, _, last = name.partition(" ")
+        full = [n for n in json.loads(names) if " " in n]
+        if not last or not full:
+            continue
+        assert all(n.split()[-1] == last.split()[-1] for n in full), pid
+        for address in json.loads(emails):
+            local = address.partition("@")[0]
+            original_local = {a.partition("@")[0] for a in json.loads(before[pid][3])}
+            if any("." in o for o in original_local) and "." in local:
+                assert local == f"{first}.{last}".lower(), pid
+        checked += 1
+    assert checked >= 10
+
+
+@settings(max_examples=4, deadline=None)
+@given(key=st.binary(min_size=16, max_size=32))
+def test_when_any_key_is_used_then_record_and_resolved_ref_counts_are_unchanged(
+    sample_db: Path, tmp_path_factory: pytest.TempPathFactory, key: bytes
+) -> None:
+    out = tmp_path_factory.mktemp("keys") / "anon.db"
+    audit = anonymize_workspace(sample_db, out, key)
+    assert audit.records_in == audit.records_out
+    assert audit.links.ratio == 1.0 and audit.leaks.count == 0
+    assert count(out, "SELECT COUNT(dst_id) FROM ref") == count(sample_db, "SELECT COUNT(dst_id) FROM ref")

@@ -223,6 +223,7 @@ class Directory:
     persons: dict[str, PersonInfo]
     domains: list[str]
     common: frozenset[str] = COMMON_WORDS
+    ticket_prefixes: tuple[str, ...] = ()
     entries: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, value: str, entry: Entry) -> None:
@@ -321,12 +322,16 @@ def build_directory(conn: sqlite3.Connection) -> Directory:
     for table, column in _ENUM_COLUMNS:
         for (value,) in conn.execute(f'SELECT DISTINCT "{column}" FROM "{table}"'):
             vocabulary.update(w.lower() for w in re.findall(r"[^\W\d_]+", value or ""))
-    for (value,) in conn.execute("SELECT id FROM ticket UNION SELECT other_id FROM ticket_link"):
-        vocabulary.add(value.rpartition("-")[0].lower())  # project keys
+    prefixes = {
+        value.rpartition("-")[0]
+        for (value,) in conn.execute("SELECT id FROM ticket UNION SELECT other_id FROM ticket_link")
+    } - {""}
+    vocabulary.update(p.lower() for p in prefixes)  # project keys are never names
     directory = Directory(
         persons=persons,
         domains=[d for d in domains if is_organisation_domain(d)],
         common=frozenset(vocabulary),
+        ticket_prefixes=tuple(sorted(prefixes)),
     )
     _fill(directory)
     return directory

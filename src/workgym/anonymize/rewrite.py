@@ -176,7 +176,24 @@ class Rewriter:
         self.counts: Counter[str] = Counter()
 
     def _prefix_map(self) -> dict[str, str]:
-        return dict(self.plan.config.ticket_prefixes)
+        """Configured prefix surrogates, and keyed ones for every other prefix when asked."""
+        config = self.plan.config
+        mapping = dict(config.ticket_prefixes)
+        if config.map_ticket_prefixes:
+            keyed = Keyed(self.plan.key)
+            existing = set(self.plan.directory.ticket_prefixes)
+            used = set(mapping.values()) | existing
+            for prefix in self.plan.directory.ticket_prefixes:
+                if prefix in mapping or not re.fullmatch(r"[A-Z][A-Z0-9_]+", prefix):
+                    continue
+                for attempt in range(1000):
+                    rng = keyed.rng("ticket_prefix", f"{prefix}\0{attempt}")
+                    candidate = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in prefix)
+                    if candidate not in used:
+                        break
+                used.add(candidate)
+                mapping[prefix] = candidate
+        return mapping
 
     # -- text -----------------------------------------------------------------------------------
 
