@@ -174,6 +174,8 @@ class Rewriter:
             else None
         )
         self.counts: Counter[str] = Counter()
+        self._struct_cache: dict[str, str] = {}
+        self._struct_counts: dict[str, Counter[str]] = {}
 
     def _prefix_map(self) -> dict[str, str]:
         """Configured prefix surrogates, and keyed ones for every other prefix when asked."""
@@ -225,6 +227,22 @@ class Rewriter:
         """``text`` with every span replaced by its surrogate."""
         if not text:
             return text
+        if prose or system:
+            return self._rewrite(text, prose=prose, system=system)
+        # Structural values repeat (channel ids, folders, repositories): rewrite each once.
+        cache = self._struct_cache
+        found = cache.get(text)
+        if found is None:
+            counts = Counter(self.counts)
+            found = self._rewrite(text, prose=False, system=False)
+            if len(cache) < 200_000:
+                cache[text] = found
+                self._struct_counts[text] = self.counts - counts
+        else:
+            self.counts.update(self._struct_counts[text])
+        return found
+
+    def _rewrite(self, text: str, *, prose: bool, system: bool) -> str:
         spans = resolve(self.candidates(text, prose=prose, system=system))
         if not spans:
             return text
