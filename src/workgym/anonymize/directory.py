@@ -2,18 +2,20 @@
 
 :func:`build_directory` reads the ``person`` and ``identity`` tables and lists, for each person,
 the values that name them: full names (also written ``first.last``, ``first_last``, ``first-last``
-and ``firstlast``), first, middle and last names, nicknames seen in the data, handles, user ids,
-e-mail addresses (also as mail archives obfuscate them: ``jo at example.com``) and phone numbers;
-and the organisations behind non-public e-mail domains (``acme-robotics.io`` and the label
-``acme-robotics``, also written ``acme robotics``).
+and ``firstlast``), the first, middle and last names of every full name (nicknames seen in the data
+included), handles, user ids, e-mail addresses (also as mail archives obfuscate them:
+``jo at example.com``) and phone numbers; and the organisations behind e-mail domains that are not
+public or local (``acme-robotics.io``, and its label ``acme-robotics``, also written ``acme
+robotics``, when two people share the domain or the label is distinctive: eight letters or more).
 
 :class:`Matcher` finds all of them at once with an Aho-Corasick automaton (``pyahocorasick``) over
 the lower-cased text, keeping matches that start and end on word boundaries (so ``Tim's`` gives
 ``Tim``, and ``Timothy`` gives nothing). Two kinds of value are taken with care:
 
 * a single name token (``Tim``, ``Poulsen``) matches only when written with a capital letter, and a
-  token that is also a common English word (``Will``, ``Green``) never matches alone: it is
-  replaced inside full names only;
+  token that is also a common English word (``Will``, ``Green``) or a word of the tools' own
+  vocabulary (statuses, link types, project keys) never matches alone: it is replaced inside full
+  names only;
 * a handle that is short (under three characters) or a common word (``max``, ``test``) matches only
   where it can only be a handle: as an IRC addressee at the start of a line (``max: ...``), after
   ``@`` or in a Jira mention ``[~max]``, and anywhere in system lines (joins, parts, quits, nick changes).

@@ -22,7 +22,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import faker
 from workgym import __version__
 from workgym.anonymize.audit import LeakReport, LinkReport, link_preservation, scan_leaks
 from workgym.anonymize.config import AnonConfig
-from workgym.anonymize.directory import SYSTEM_SUBTYPES, Entry, Matcher, build_directory
+from workgym.anonymize.directory import SYSTEM_SUBTYPES, Directory, Entry, Matcher, build_directory
 from workgym.anonymize.keys import fingerprint
 from workgym.anonymize.rewrite import PLANS, Plan, Rewriter
 from workgym.anonymize.spans import LAYER_RANK, resolve
@@ -82,7 +82,6 @@ class Audit:
     executor: str
     persons: int
     date_shift: str = "whole weeks (the offset is withheld)"
-    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The audit as written to disk."""
@@ -113,7 +112,6 @@ class Audit:
             "persons": self.persons,
             "threshold": self.threshold,
             "date_shift": self.date_shift,
-            "notes": self.notes,
         }
 
 
@@ -390,7 +388,9 @@ def audit_path_for(out: Path) -> Path:
     return out.with_name(f"{out.stem}.audit.json")
 
 
-def _learned_entries(found: Counter[tuple[str, str, str, float]], directory: Any) -> list[tuple[str, Entry]]:
+def _learned_entries(
+    found: Counter[tuple[str, str, str, float]], directory: Directory
+) -> list[tuple[str, Entry]]:
     """Learned values as directory entries: the most confident finding of each (kind, value)."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
     for kind, value, layer, confidence in found:
