@@ -394,8 +394,8 @@ def _learned_entries(
     """Learned values as directory entries: the most confident finding of each (kind, value)."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
     for kind, value, layer, confidence in found:
-        if value in directory.entries:
-            continue
+        if value in directory.entries or value in directory.common:
+            continue  # known already, or a word of the language or of the tools (a project key)
         current = best.get((kind, value))
         candidate = (confidence, layer)
         if current is None or (candidate[0], -LAYER_RANK.get(layer, 9)) > (
