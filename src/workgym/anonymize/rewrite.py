@@ -130,6 +130,9 @@ _TIME_IN_TEXT = re.compile(
     r"(?<![\w.-])(?:(?:19|20)\d\d-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
     r"(?:Z|[+-][0-2]\d:?[0-5]\d)?)?|(?<=/p)\d{16}|\d{10}\.\d{6})(?![\w-])"
 )
+_REFERENCE_LIKE = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b|https?://|\b[0-9a-f]{7,40}\b|#\d+")
+"""What a guessing layer must not swallow: ticket keys, URLs, commit shas, issue numbers."""
+_GUESSING_LAYERS = frozenset({"names", "ner"})
 _SLACK_ID = re.compile(r"([A-Z][A-Z0-9]+):(\d{10})\.(\d{6})")
 _COMPACT_TIME = re.compile(r"\b((?:19|20)\d{6})(T\d{6}Z?)?\b")
 
@@ -217,7 +220,27 @@ class Rewriter:
             )
         if self.allow:
             spans = [s for s in spans if not self._allowed(text[s.start : s.end])]
-        return spans
+        return self._without_risky_guesses(text, spans)
+
+    def _without_risky_guesses(self, text: str, spans: list[Span]) -> list[Span]:
+        """Drop guesses (names, NER) that touch a reference or are a word of the tools' vocabulary.
+
+        A guess overlapping a ticket key, URL, sha or ``#N`` would cut a link the workspace keeps;
+        a project key or status is never a name.
+        """
+        if not any(s.layer in _GUESSING_LAYERS for s in spans):
+            return spans
+        references = [(m.start(), m.end()) for m in _REFERENCE_LIKE.finditer(text)]
+        common = self.plan.directory.common
+        kept = []
+        for span in spans:
+            if span.layer in _GUESSING_LAYERS and (
+                text[span.start : span.end].lower() in common
+                or any(start < span.end and span.start < end for start, end in references)
+            ):
+                continue
+            kept.append(span)
+        return kept
 
     def _allowed(self, value: str) -> bool:
         low = value.lower()
