@@ -205,7 +205,13 @@ class Rewriter:
     def candidates(self, text: str, *, prose: bool, system: bool = False) -> list[Span]:
         """Every layer's candidate spans in ``text`` (allowed values left out)."""
         spans = self.matcher.find(text, system=system)
-        spans += (self.detector if prose else self.structural).candidates(text)
+        # A website found by its shape alone stays: public sites are what links point at, and the
+        # domains of the workspace's own people and organisations are the directory's to map.
+        spans += (
+            s
+            for s in (self.detector if prose else self.structural).candidates(text)
+            if not (s.kind == "domain" and s.layer == "pattern")
+        )
         for kind, pattern in self.patterns:
             spans.extend(
                 Span(kind, m.start(), m.end(), 1.0, "config")
