@@ -160,6 +160,16 @@ COMMON_WORDS: frozenset[str] = frozenset(w.lower() for w in _Lorem.word_list) | 
         "max",
         "min",
         "log",
+        # the words of every web address
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gov",
+        "www",
+        "http",
+        "https",
+        "html",
     ]
 )
 """English words that may also be names or handles; they never match alone (see the module doc)."""

@@ -204,11 +204,14 @@ class Surrogates:
             found = self._cache[key] = make()
         return found
 
-    def _unique(self, kind: str, value: str, make: Callable[[int], str]) -> str:
+    def _unique(
+        self, kind: str, value: str, make: Callable[[int], str], made: Callable[[str], str] = str
+    ) -> str:
+        """The first of ``make(0)``, ``make(1)``... whose ``made`` part is no original value."""
         for attempt in range(_MAX_TRIES):
             candidate = make(attempt)
             low = candidate.lower()
-            if low == value.lower() or low in self._used_handles or self._is_taken(low):
+            if low == value.lower() or low in self._used_handles or self._is_taken(made(low)):
                 continue
             return candidate
         raise RuntimeError(f"no free surrogate for a {kind}")
@@ -264,7 +267,10 @@ class Surrogates:
             fake = self._fake("email", low, attempt)
             return f"{fake.user_name()}@{self.domain(domain)}"
 
-        return self._memo("email", low, lambda: self._unique("email", low, make))
+        # Only the local part is new here: the domain is already mapped (or public, and kept).
+        return self._memo(
+            "email", low, lambda: self._unique("email", low, make, lambda c: c.rpartition("@")[0])
+        )
 
     def person(self, text: str, entity: str = "") -> str:
         """The surrogate of a name as written: each token mapped, case and separators kept."""
@@ -335,23 +341,22 @@ class Surrogates:
         return self._memo(kind, text, lambda: self._unique(kind, text, make))
 
     def hostname(self, text: str) -> str:
-        """A host name with its organisation's part mapped and its machine part reshaped."""
+        """A host name with its registrable domain mapped and its machine part reshaped.
+
+        ``vpn2-086.vpn.net.ed.ac.uk`` keeps its shape: the machine label and every label with a
+        digit are reshaped, the other labels of the subdomain kept, and ``ed.ac.uk`` mapped as any
+        organisation's domain is (a host names where its owner works or lives).
+        """
         low = text.lower()
         if "/" in low or "." not in low:  # an IRC cloak or a bare machine name
             return self.formatted("hostname", text)
-        labels = low.split(".")
-        keep_from = len(labels) - 2 if len(labels) > 2 else len(labels) - 1
-        base = ".".join(labels[keep_from:])
-        head = labels[:keep_from]
-        if self.directory.domains and any(base == registrable(d) for d in self.directory.domains):
-            base = self.domain(base)
+        base = registrable(low)
+        head = low[: -len(base)].rstrip(".").split(".") if low != base else []
         mapped = [
             self.formatted("hostname", label) if any(c.isdigit() for c in label) or i == 0 else label
             for i, label in enumerate(head)
         ]
-        if not head:
-            return self.domain(low)
-        return ".".join([*mapped, base])
+        return ".".join([*mapped, self.domain(base)])
 
     def street_address(self, text: str) -> str:
         """A keyed Faker street address."""
