@@ -485,12 +485,22 @@ def _random_looking(value: str) -> bool:
     return (digit and (lower or upper)) or (len(value) >= 20 and lower and upper)
 
 
+_KEY_HINTS = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza",
+              "k_live_", "k_test_", "sk-", "eyJ", "hooks.slack.com")  # fmt: skip
+"""A cheap first look (``in``, not a regex): every key shape of ``_KEYS`` contains one of these."""
+_ASSIGNED_HINTS = ("pass", "pwd", "secret", "key", "token", "bearer", "basic")
+
+
 def _secrets(text: str) -> Iterator[Span]:
-    for m in _KEYS.finditer(text):
-        yield _span("secret", m.start(), m.end(), 0.99)
+    if any(hint in text for hint in _KEY_HINTS):
+        for m in _KEYS.finditer(text):
+            yield _span("secret", m.start(), m.end(), 0.99)
     if "PRIVATE KEY" in text:
         for m in _PRIVATE_KEY.finditer(text):
             yield _span("secret", m.start(1), m.end(1), 0.99)
+    low = text.lower()
+    if not any(hint in low for hint in _ASSIGNED_HINTS):
+        return
     for m in _ASSIGNED.finditer(text):
         group = 1 if m.group(1) else 2
         value = m.group(group)
@@ -519,6 +529,9 @@ _NUMERIC: tuple[Callable[[str], Iterator[Span]], ...] = (
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def detect_patterns(text: str) -> list[Span]:
     """Spans of every pattern kind found in ``text`` (overlapping candidates; see ``spans.resolve``)."""
     out: list[Span] = []
@@ -528,7 +541,7 @@ def detect_patterns(text: str) -> list[Span]:
             out += (ident, host)
             masks.append((ident.start, host.end))
     out.extend(_emails(text, masks))
-    if any(c.isdigit() for c in text):
+    if _DIGIT.search(text):
         for detect in _NUMERIC:
             out.extend(detect(text))
         if "icen" in text or "DL" in text:

@@ -145,6 +145,7 @@ _STATE: dict[str, Any] = {}
 
 def _init(plan: Plan, path: str) -> None:
     _STATE["rewriter"] = Rewriter(plan)
+    _STATE["learned_from"] = set()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     _STATE["conn"] = conn
     _STATE["person_of_key"] = _person_of_key(conn)
@@ -164,6 +165,7 @@ def _learn_chunk(chunk: Chunk) -> Counter[tuple[str, str, str, float]]:
     threshold = rewriter.plan.config.threshold
     found: Counter[tuple[str, str, str, float]] = Counter()
     plan = PLANS[chunk[0]]
+    seen: set[tuple[str, bool]] = _STATE["learned_from"]
     for row in _rows(_STATE["conn"], chunk):
         system = chunk[0] == "message" and row.get("subtype") in SYSTEM_SUBTYPES
         for column, value in row.items():
@@ -172,6 +174,11 @@ def _learn_chunk(chunk: Chunk) -> Counter[tuple[str, str, str, float]]:
                 continue
             texts = json.loads(value) if value.startswith("[") and how in {"names", "list"} else [value]
             for text in texts:
+                if how != "prose":  # structural values repeat (authors, channels): learn from each once
+                    if (text, system) in seen:
+                        continue
+                    if len(seen) < 200_000:
+                        seen.add((text, system))
                 spans = resolve(rewriter.candidates(text, prose=how == "prose", system=system))
                 for span in spans:
                     if span.layer in ("directory", "config") or span.confidence < threshold:
