@@ -268,3 +268,25 @@ def test_when_any_key_is_used_then_record_and_resolved_ref_counts_are_unchanged(
     assert audit.records_in == audit.records_out
     assert audit.links.ratio == 1.0 and audit.leaks.count == 0
     assert count(out, "SELECT COUNT(dst_id) FROM ref") == count(sample_db, "SELECT COUNT(dst_id) FROM ref")
+
+
+def test_when_ner_is_configured_then_the_prose_detector_runs_presidio_or_names_the_extra(
+    tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workgym.anonymize.config import load_anon_config
+    from workgym.anonymize.ner import PresidioLayer, PresidioNotInstalledError
+
+    toml = tmp_path / "anon.toml"
+    toml.write_text("[anonymize]\nner = true\n")
+    config = load_anon_config(toml)
+    assert config.ner
+    with connect(sample_db) as conn:
+        plan = Plan(b"k" * 32, build_directory(conn), config)
+    if importlib.util.find_spec("presidio_analyzer") is not None:
+        layers = Rewriter(plan).detector.layers
+        assert any(isinstance(layer, PresidioLayer) for layer in layers)
+    import workgym.anonymize.ner as ner
+
+    monkeypatch.setattr(ner, "presidio_available", lambda: False)
+    with pytest.raises(PresidioNotInstalledError, match=r"workgym\[presidio\]"):
+        Rewriter(plan)

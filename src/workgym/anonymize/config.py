@@ -6,6 +6,7 @@ Settings are read from the ``[anonymize]`` section of a TOML file::
     allow = ["Titanium", "Alloy"]      # public or product names that must stay as written
     threshold = 0.8                    # spans this confident are learned, replaced everywhere, audited
     names = true                       # run the free-text name detector on prose fields
+    ner = false                        # also Presidio/spaCy NER on prose (pip install "workgym[presidio]")
     map_ticket_prefixes = false        # true: every project prefix gets a keyed surrogate
 
     [anonymize.ticket_prefixes]        # or name the surrogate of each prefix yourself
@@ -45,6 +46,8 @@ class AnonConfig:
     """Detected spans at least this confident are learned (replaced everywhere) and audited."""
     names: bool = True
     """Run the free-text name detector on prose fields."""
+    ner: bool = False
+    """Also run Presidio's NER on prose fields (the ``presidio`` extra; much slower)."""
     map_ticket_prefixes: bool = False
     """Give every ticket project prefix a keyed surrogate (``ticket_prefixes`` take precedence)."""
     ticket_prefixes: dict[str, str] = field(default_factory=dict)
@@ -104,7 +107,7 @@ def load_anon_config(path: str | Path) -> AnonConfig:
         if isinstance(threshold, bool) or not isinstance(threshold, int | float):
             raise ValueError(f"threshold must be a number, got {threshold!r}")
         flags = {}
-        for key in ("names", "map_ticket_prefixes"):
+        for key in ("names", "ner", "map_ticket_prefixes"):
             if key in section:
                 if not isinstance(section[key], bool):
                     raise ValueError(f"{key} must be true or false, got {section[key]!r}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workgym.anonymize.config import AnonConfig
-from workgym.anonymize.detect import TextDetector
+from workgym.anonymize.detect import Layer, TextDetector
 from workgym.anonymize.directory import SYSTEM_SUBTYPES, Directory, Entry, Matcher
 from workgym.anonymize.keys import Keyed
 from workgym.anonymize.spans import Span, resolve
@@ -147,6 +147,15 @@ class Plan:
     learned: list[tuple[str, Entry]] = field(default_factory=list)
 
 
+def _ner_layers(wanted: bool) -> list[Layer]:
+    """The optional NER layer (Presidio), built only when configured; its absence is an error then."""
+    if not wanted:
+        return []
+    from workgym.anonymize.ner import PresidioLayer
+
+    return [PresidioLayer()]
+
+
 class Rewriter:
     """Rewrites texts and rows under one plan; counts what it replaced by kind.
 
@@ -165,7 +174,7 @@ class Rewriter:
         self.matcher = Matcher(values)
         taken = frozenset(k for k, _ in values)
         self.surrogates = Surrogates(Keyed(plan.key), directory, taken, self._prefix_map())
-        self.detector = TextDetector(names=config.names)
+        self.detector = TextDetector(names=config.names, extra=_ner_layers(config.ner))
         self.structural = TextDetector(names=False)
         self.allow = {a.lower() for a in config.allow}
         self.patterns = [(kind, re.compile(regex)) for kind, regex in config.patterns]
