@@ -133,6 +133,8 @@ _TIME_IN_TEXT = re.compile(
 _REFERENCE_LIKE = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b|https?://|\b[0-9a-f]{7,40}\b|#\d+")
 """What a guessing layer must not swallow: ticket keys, URLs, commit shas, issue numbers."""
 _GUESSING_LAYERS = frozenset({"names", "ner"})
+_DETECTED_MAX = 500_000
+"""Texts whose free-text candidates one worker keeps between the learn and rewrite passes."""
 _SLACK_ID = re.compile(r"([A-Z][A-Z0-9]+):(\d{10})\.(\d{6})")
 _COMPACT_TIME = re.compile(r"\b((?:19|20)\d{6})(T\d{6}Z?)?\b")
 
@@ -161,10 +163,13 @@ class Rewriter:
 
     Args:
         plan: the directory, learned values, config and key.
+        detected: a cache of the free-text layers' candidates by (prose, text), shared by the
+            learn and rewrite passes of one run (those layers do not depend on what is learned).
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, detected: dict[tuple[bool, str], list[Span]] | None = None) -> None:
         self.plan = plan
+        self._detected = detected if detected is not None else {}
         config = plan.config
         directory = plan.directory
         values = list(directory.values())
@@ -217,9 +222,7 @@ class Rewriter:
         # A website found by its shape alone stays: public sites are what links point at, and the
         # domains of the workspace's own people and organisations are the directory's to map.
         spans += (
-            s
-            for s in (self.detector if prose else self.structural).candidates(text)
-            if not (s.kind == "domain" and s.layer == "pattern")
+            s for s in self._free_text(text, prose) if not (s.kind == "domain" and s.layer == "pattern")
         )
         for kind, pattern in self.patterns:
             spans.extend(
@@ -236,6 +239,16 @@ class Rewriter:
         if self.allow:
             spans = [s for s in spans if not self._allowed(text[s.start : s.end])]
         return self._without_risky_guesses(text, spans)
+
+    def _free_text(self, text: str, prose: bool) -> list[Span]:
+        """The free-text layers' candidates, computed once per text and run."""
+        key = (prose, text)
+        found = self._detected.get(key)
+        if found is None:
+            found = (self.detector if prose else self.structural).candidates(text)
+            if len(self._detected) < _DETECTED_MAX:
+                self._detected[key] = found
+        return found
 
     def _without_risky_guesses(self, text: str, spans: list[Span]) -> list[Span]:
         """Drop guesses (names, NER) that touch a reference or are a word of the tools' vocabulary.

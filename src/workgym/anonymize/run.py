@@ -144,7 +144,13 @@ _STATE: dict[str, Any] = {}
 
 
 def _init(plan: Plan, path: str) -> None:
-    _STATE["rewriter"] = Rewriter(plan)
+    # Free-text candidates do not depend on what was learned: a worker that ran the learn pass
+    # over a text reuses them when it rewrites it (the local executor always does). They depend
+    # on the workspace and the detector's settings, so the cache is kept only for those.
+    detecting = (path, plan.config.names, plan.config.ner)
+    if _STATE.get("detecting") != detecting:
+        _STATE["detecting"], _STATE["detected"] = detecting, {}
+    _STATE["rewriter"] = Rewriter(plan, _STATE["detected"])
     _STATE["learned_from"] = set()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     _STATE["conn"] = conn
@@ -315,6 +321,8 @@ def anonymize_workspace(
     plan.learned = _learned_entries(found, directory)
 
     results = _map(_rewrite_chunk, chunks, plan, source, workers, executor, progress, "rewrite")
+    for cached in ("detected", "detecting"):  # the local executor's cache, no longer needed
+        _STATE.pop(cached, None)
     audit_matcher = Matcher([*directory.values(config.threshold), *plan.learned])
 
     tmp = out.with_name(f".{out.name}.tmp")
