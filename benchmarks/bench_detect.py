@@ -163,6 +163,10 @@ def main() -> int:
         result["presidio_load_s"] = time.perf_counter() - started
         presidio_s, presidio_pred = timed(presidio, texts)
         columns["presidio"] = scores_from(samples, presidio_pred)
+        # ours with Presidio as the extra NER layer ([anonymize] ner = true): both layers' spans
+        columns["workgym+ner"] = scores_from(
+            samples, [a + b for a, b in zip(ours_pred, presidio_pred, strict=True)]
+        )
         rates["presidio"] = chars / presidio_s
     print_quality(columns)
     result["quality"] = {name: c.as_dict() for name, c in columns.items()}
