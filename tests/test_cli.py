@@ -139,3 +139,18 @@ def test_when_anonymize_key_is_missing_then_exit_1_saying_how_to_make_one(tmp_pa
     )
     assert result.exit_code == 1
     assert "workgym keygen" in result.output
+
+
+def test_when_demo_runs_then_every_stage_reports_and_its_files_exist(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("workspace.db", "anon.db", "anon.audit.json", "demo.key"):
+        assert (out / name).is_file(), name
+    text = " ".join(result.output.split())  # as one line: the console wraps at its width
+    assert "leaks 0" in text
+    assert "comment_ticket" in text and "commented on" in text  # the episode wrote through a tool
+    assert "Error: bad call to get_ticket: unknown argument 'page'" in text  # a bad call is an observation
+    assert "a fork diverges on its own: True" in text
+    assert "reset restores the untouched state: True" in text
+    assert "Where to look" in text

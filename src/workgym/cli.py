@@ -5,8 +5,10 @@ Exit codes: 0 success, 1 the work failed (bad input that stops the run), 2 usage
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -321,6 +323,52 @@ def anonymize(
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
 
 
+def _demo_episode(anon: Path) -> None:
+    """Act as the assignee of an open ticket: search, read, comment; then diff, fork and reset."""
+    from workgym.world import EMPTY_HASH, World
+
+    conn = connect(anon)
+    try:
+        found = conn.execute(
+            "SELECT id, assignee FROM ticket WHERE status = 'Open' AND assignee != '' ORDER BY id LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    if found is None:
+        console.print("no open ticket with an assignee to act on")
+        return
+    key, persona = found
+    world = World.open(anon)
+    episode = world.episode(persona=persona, seed=0)
+    first = episode.reset().text.split(" Tools:")[0]
+    console.print(f"{len(world.tools())} tools; {first}")
+    calls = [
+        {"name": "search_tickets", "arguments": {"jql": f"assignee = {persona} AND status = Open"}},
+        {"name": "get_ticket", "arguments": {"key": key}},
+        {"name": "comment_ticket", "arguments": {"key": key, "body": "Looking into this today."}},
+        {"name": "get_ticket", "arguments": {"key": "NOPE-1", "page": 2}},
+    ]
+    for call in calls:
+        observation = episode.step(call)
+        lines = observation.text.splitlines()
+        console.print(f"[bold]> {call['name']}[/] {json.dumps(call['arguments'])}")
+        for line in lines[:3]:
+            console.print(f"  {escape(line[:100])}")
+        if len(lines) > 3:
+            console.print(f"  … {len(lines) - 3} more lines")
+    changed = Counter(f"{c.table} {c.kind}" for c in episode.state_diff().changes)
+    fork = episode.fork()
+    fork.step({"name": "comment_ticket", "arguments": {"key": key, "body": "A second thought, in the fork."}})
+    forked = fork.state_hash() != episode.state_hash()
+    episode.reset()
+    console.print(
+        f"changes: {dict(changed)}; a fork diverges on its own: {forked}; "
+        f"reset restores the untouched state: {episode.state_hash() == EMPTY_HASH}"
+    )
+    fork.close()
+    episode.close()
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo's outputs.")] = Path(
@@ -353,10 +401,13 @@ def demo(
             keygen(key)
         anon = out / "anon.db"
         _print_audit(_anonymize(db, anon, key, None, 1, "local"), anon)
+        console.rule("4. world: an episode on anon.db, through the tools people use")
+        _demo_episode(anon)
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
     console.print(f"  inspect     workgym inspect {db}")
+    console.print("  world       python: World.open(...).episode(...).step(...)   (docs/world.md)")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 
 
