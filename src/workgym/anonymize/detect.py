@@ -1,4 +1,4 @@
-"""Free-text detection without a directory: validated patterns, the name detector, optional NER.
+"""Free-text detection without a directory: validated patterns, names, street addresses, optional NER.
 
 :class:`TextDetector` is what runs on text about which nothing is known (the presidio-synth and
 wnut17 benchmarks run exactly this); the workspace anonymizer adds the directory and user-config
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from workgym.anonymize.addresses import detect_addresses
 from workgym.anonymize.names import detect_names
 from workgym.anonymize.patterns import detect_patterns
 from workgym.anonymize.spans import Span, resolve
@@ -18,17 +19,23 @@ Layer = Callable[[str], list[Span]]
 
 
 class TextDetector:
-    """Patterns and names (and any extra layers, such as NER), resolved into one span per character.
+    """Patterns, names and addresses (and any extra layers, such as NER), one span per character.
 
     Args:
         names: run the free-text name detector.
+        addresses: run the street-address detector; by default whenever ``names`` is on (both are
+            guesses from prose, and ``names=False`` asks for none).
         extra: more layers, e.g. :class:`workgym.anonymize.ner.PresidioLayer`.
     """
 
-    def __init__(self, *, names: bool = True, extra: Sequence[Layer] = ()) -> None:
+    def __init__(
+        self, *, names: bool = True, addresses: bool | None = None, extra: Sequence[Layer] = ()
+    ) -> None:
         self.layers: list[Layer] = [detect_patterns]
         if names:
             self.layers.append(detect_names)
+        if names if addresses is None else addresses:
+            self.layers.append(detect_addresses)
         self.layers.extend(extra)
 
     def candidates(self, text: str) -> list[Span]:

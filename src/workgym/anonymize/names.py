@@ -1,6 +1,6 @@
-"""Layer 4: person names that no directory knows, and street addresses, found in free text.
+"""Layer 4: person names that no directory knows, found in free text.
 
-**Names.** Given names and surnames come from every person provider Faker ships (about 64,000
+Given names and surnames come from every person provider Faker ships (about 64,000
 tokens over 80 locales), read on the first call and kept (:func:`lexicon`); importing this module
 does not import Faker. A compiled regex finds runs of capitalised tokens (``O'Brien``, ``Jean-Luc``,
 ``van der Berg``, ``John F. Kennedy``); stop words, titles and greetings split a run into groups,
@@ -20,21 +20,17 @@ in a list with a confident name (``Kaylee, Brandi and Malon``)               0.5
 ========================================================================  ==========================
 
 A strong cue is a greeting or sign-off (``Hi``, ``Dear``, ``Thanks``), ``cc``, ``@``, a field label
-(``Name:``), ``by``/``from`` inside a sentence, or a verb of speech after the name (``said``); a weak
-one is ``with``, ``to``, ``and``, a colon after the name, or a vocative comma (``Oscar, can you``).
+(``Name:``), ``calls me``, ``by``/``from`` inside a sentence, a verb of speech after the name
+(``said``), or a listed name opening a line of dialogue (``Amber:"I'm ..."``); a weak one is
+``with``, ``to``, ``and``, a colon after the name, or a vocative comma (``Oscar, can you``).
 A common English word that is also a name (``Will``, ``May``, ``Mark``, ``Grant``, ``Bill``,
 ``Rose``) is never a name alone without a cue. Acronyms (``NASA``), camel case (``TicketEvent``)
 and words with English endings (``Weekly``) are not names. A possessive ends the name (``Anna's``
 gives ``Anna``); a suffix joins it (``Joshua Okamoto MD``). A text with no capital letter at all
 is read in lower-case mode: listed tokens that are not English words, and a surname after them.
 
-**Street addresses** (kind ``street_address``): a house number with a street name and type
-(``12 Main Street``, ``221B Baker St.``, ``87 rue Joseph Vernet``, ``Via Nizza 60``,
-``Hauptstraße 5``, ``Storgatan 3``), the type taken from Faker's address providers and from lists
-of street types and endings across languages; then, when they follow, a unit (``Apt. 5``,
-``Suite 200``), city, state, country and postcode, on the same line or the next ones. Also a US
-military address (``USNS Miller FPO AP 96508``), a unit with its number on its own, and a named
-street after a preposition (``on Baker Street``).
+A group before a street or place type (``Mountain View``, ``Kowalski Street``) names a place, not a
+person; street addresses are :mod:`workgym.anonymize.addresses`.
 """
 
 from __future__ import annotations
@@ -42,19 +38,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
 
+from workgym.anonymize.faker_words import providers as _providers
+from workgym.anonymize.faker_words import tokens as _tokens
+from workgym.anonymize.faker_words import values as _values
+from workgym.anonymize.faker_words import words as _words
 from workgym.anonymize.spans import Span
-
-
-def _words(text: str) -> frozenset[str]:
-    """The words of a whitespace-separated list."""
-    return frozenset(text.split())
-
 
 # -- word lists (lower case) -------------------------------------------------------------------
 
-_STOP = _words("""a an the this that these those there here i me my mine we us our you your he him his she her
+STOP_WORDS = _words("""a an the this that these those there here i me my mine we us our you your he him his she her
     it its they them their and or but nor if so as at by for from in into of on onto to with without
     via per about above after against along among around before behind below between beyond during
     except inside near off out over since than through till under until upon within is are was were
@@ -116,43 +109,11 @@ _PARTICLES = (
     "van|von|der|den|de|del|della|dello|delle|dei|degli|dal|dalla|di|da|du|dos|das|des|do|le|la|las|los"
     "|bin|binti|ibn|al|el|ter|ten|zu|af|av|mac|st"
 )
-_PARTICLE_SET = frozenset(_PARTICLES.split("|"))
+PARTICLES = frozenset(_PARTICLES.split("|"))
+"""Particles inside names (``van der Berg``, ``bin Said``): part of a name, never one alone."""
 
-_ENGLISH_TYPES = _words("""street st avenue ave av road rd lane ln drive dr boulevard blvd bd court ct way place pl
-    square sq terrace ter parkway pkwy highway hwy circle cir crescent cres close trail trl alley aly row
-    plaza loop path walk gardens gdns grove mews point pt ridge run vista green heights hts crossing xing
-    expressway expy freeway fwy pike turnpike tpke junction jct rise hill hollow view manor park""")
-"""English street types: written after the name and before no house number (``12 Main Street``)."""
-_STREET_TYPES = _ENGLISH_TYPES | _words("""
-    strasse straße str gasse weg allee platz ring damm ufer steig chaussee vej gade allé stræde vænget
-    vägen gatan gränd väg gata gate veien vegen vei veg straat laan plein gracht kade singel steenweg dreef
-    katu tie polku kuja vegur stígur braut utca út u rakpart tér körút köz sétány tee mnt puiestee iela
-    ulica ul náměstí nábřeží trg cesta sokak cadde caddesi bulvar enparantza kalea etorbidea""")
-"""Street types written after the street's name (English and European)."""
-
-_STREET_PREFIXES = _words("""rue avenue av avenida avda calle c carrer camino paseo plaza plazuela via viale piazza piazzale corso
-    largo vicolo strada rua travessa estrada alameda boulevard bd blvd chemin allée allee impasse place
-    quai route ruelle cours ulica ul aleja al calea strada bulevardul jalan jl jln lorong soi odos trg r c/
-    οδός λεωφ λεωφόρος πλατεία ул улица пр проспект пер вул вулиця""")
-"""Street types written before the street's name (``Rue de la Paix``, ``Via Roma``, ``Calle Mayor``)."""
-
-_STREET_ENDINGS = (
-    "straße", "strasse", "str.", "gasse", "weg", "allee", "platz", "damm", "ufer", "vej", "gade",
-    "vägen", "gatan", "gränd", "stigen", "veien", "vegen", "gata", "straat", "laan", "plein",
-    "gracht", "dijk", "kade", "steenweg", "katu", "polku", "vegur", "stígur", "braut", "utca", "tie",
-    "stræti", "stræde", "singel",
-)  # fmt: skip
-"""Endings of one-word street names (``Hauptstraße``, ``Storgatan``, ``Hlíðarvegur``)."""
-
-_ABBREVIATIONS = _words(
-    "st ave av rd ln dr blvd bd ct pl sq ter pkwy hwy cir cres trl str jl jln ul al u mnt"
-)
-_UNIT_WORDS = _words("apt apartment suite ste unit flat room rm floor fl bldg building postbox postfach box")
-_UNIT = r"(?:apt|apartment|suite|ste|unit|flat|room|rm|floor|fl|bldg|building|postbox|postfach|p\.?o\.? box)\b\.?[ \t]*#?[ \t]*(?:\d[\w-]{0,5}|[A-Za-z]\d{0,4})\b|\#[ \t]*\d{1,5}\b"
-_POSTCODE = r"\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{3}[ ]\d{2}|\d{2}-\d{3}"
 _SPEECH = r"said|says|wrote|writes|asked|asks|replied|replies|told|tells|thinks|thought|added|explained|noted|commented|mentioned|suggested|shouted|answered|agreed|called|yelled|whispered"
 _VOCATIVE = r"can|could|would|will|please|do|did|are|is|have|what|how|why|where|when|i|we|you|thanks|thank"
-_MILITARY = r"\b(?:(?:Unit|PSC) \d{4},? Box \d{4}|(?:USNS|USNV|USS|USCGC) [^\W\d_]+)\s+[ADF]PO A[AEP] \d{5}\b"
 
 
 @dataclass(frozen=True)
@@ -165,8 +126,6 @@ class Lexicon:
         common: English words, places and organisation words; a listed token among them is a name
             only with evidence.
         never_alone: tokens that are never a one-word name (stop words, and common words in no list).
-        street_words: words of Faker's street names (``Tavcarjeva``), not names, not English.
-        street_types: street-type words (:data:`_STREET_TYPES` and Faker's street suffixes).
         run_re: runs of capitalised tokens.
     """
 
@@ -174,23 +133,7 @@ class Lexicon:
     last: frozenset[str]
     common: frozenset[str]
     never_alone: frozenset[str]
-    street_words: frozenset[str]
-    street_types: frozenset[str]
     run_re: re.Pattern[str]
-
-
-def _values(value: object) -> list[str]:
-    """The strings of a Faker list or weighted dict (tuples, such as name pairs, flattened)."""
-    if isinstance(value, dict):
-        value = list(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [s for v in value for s in ([v] if isinstance(v, str) else _values(v))]
-    return []
-
-
-def _tokens(values: list[str]) -> set[str]:
-    """The lower-cased words (two letters or more) of ``values``."""
-    return {t for v in values for t in re.split(r"[\s.]+", v.lower()) if len(t) >= 2 and not t.isdigit()}
 
 
 def _upper_class() -> str:
@@ -207,24 +150,13 @@ def _upper_class() -> str:
     )
 
 
-def _providers(package: str) -> list[type]:
-    """The ``Provider`` class of every locale module of a Faker provider package."""
-    import importlib
-    import pkgutil
-
-    base = importlib.import_module(package)
-    return [
-        importlib.import_module(f"{package}.{m.name}").Provider for m in pkgutil.iter_modules(base.__path__)
-    ]
-
-
 _FIRST_ATTR = re.compile(r"^(?:first|middle)_(?:\w+_)?names?(?:_|$)|^first_name_\w*pairs$")
 _LAST_ATTR = re.compile(r"^(?:\w+_)?last_(?:\w+_)?names?(?:_|$)|^last_name_pairs$")
 
 
 @cache
 def lexicon() -> Lexicon:
-    """Faker's names and street vocabulary across locales, and the patterns over them (built once)."""
+    """Faker's names across locales, English words, and the patterns over them (built once)."""
     first: set[str] = set()
     last: set[str] = set()
     for provider in _providers("faker.providers.person"):
@@ -233,23 +165,8 @@ def lexicon() -> Lexicon:
                 first |= _tokens(_values(value))
             elif _LAST_ATTR.search(attr):
                 last |= _tokens(_values(value))
-    first -= _STOP | _PARTICLE_SET
-    last -= _STOP | _PARTICLE_SET
-    street_words: set[str] = set()
-    suffixes: set[str] = set()
-    for provider in _providers("faker.providers.address"):
-        for attr in (
-            "streets",
-            "street_names",
-            "street_titles",
-            "common_street_names",
-            "frequent_street_names",
-        ):
-            street_words |= _tokens(_values(getattr(provider, attr, ())))
-        for attr in ("street_suffixes", "street_suffixes_short", "street_suffixes_long"):
-            values = _values(getattr(provider, attr, ()))
-            suffixes |= {v.strip(" .").lower() for v in values if re.fullmatch(r"[A-Z]\w{2,}\.?", v.strip())}
-
+    first -= STOP_WORDS | PARTICLES
+    last -= STOP_WORDS | PARTICLES
     from faker.providers.address.en_US import Provider as Places
     from faker.providers.color.en_US import Provider as Colors
     from faker.providers.company.en_US import Provider as Company
@@ -268,9 +185,7 @@ def lexicon() -> Lexicon:
         first=frozenset(first),
         last=frozenset(last),
         common=frozenset(common),
-        never_alone=frozenset(_STOP | _NAME_BREAKS | (common - names)),
-        street_words=frozenset(street_words - _STOP - common - names),
-        street_types=frozenset(_STREET_TYPES | (suffixes - common - _STOP - names)),
+        never_alone=frozenset(STOP_WORDS | _NAME_BREAKS | (common - names)),
         # A capitalised token not inside a word, then more joined by spaces, particles or initials;
         # the class comes first so that the regex engine skips quickly to the next capital.
         run_re=re.compile(
@@ -282,7 +197,7 @@ def lexicon() -> Lexicon:
 
 # -- name evidence -------------------------------------------------------------------------------
 
-_SURNAME_ENDINGS = (
+SURNAME_ENDINGS = (
     "ić", "vić", "ová", "ova", "eva", "ski", "ska", "sky", "ská", "ský", "wicz", "czyk", "iak", "ovich",
     "evich", "enko", "escu", "oglu", "oğlu", "yan", "ian", "idis", "opoulos", "akis", "sson", "sen",
     "quez", "vili", "adze", "dóttir", "ov", "ev", "ishvili",
@@ -319,8 +234,8 @@ _BY_FROM = _words("by from")
 """The word before a capitalised word that makes a name likelier (``with X``, ``call me X``)."""
 _COORDINATION = re.compile(r"[ \t]*(?:,|&|and|or|,[ \t]*and|,[ \t]*or)[ \t]*")
 _NAME_SUFFIX = re.compile(r"[ \t]*,?[ \t]*(?:Jr|Sr|II|III|IV|MD|DDS|DVM|PhD|Ph\.D|Esq|MBA|RN)\b\.?")
-_NAME_BREAKS = _words("street avenue road boulevard drive lane way") | _ORG_WORDS
-"""Words that end a name: ``Baker Street`` is a street, not a person called Street."""
+_NAME_BREAKS = _words("street avenue road boulevard drive lane way apt suite") | _ORG_WORDS
+"""Words that end a name: ``Baker Street`` is a street, not a person called Street; ``Apt.`` a unit."""
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -331,10 +246,18 @@ Token = tuple[int, int, str]
 _SPEECH_AFTER = re.compile(
     rf"[ \t]*,?[ \t]*(?P<speech>{_SPEECH})\b|:[ \t]|,(?=[ \t]+(?:{_VOCATIVE})\b)", re.IGNORECASE
 )
+_PLACE_AFTER = re.compile(
+    r"[ ](?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd|Lane|Drive|View|Square)\b"
+)
+"""A street or place type after a group: ``Mountain View`` and ``Kowalski Street`` name no one."""
+_SPEAKER = re.compile(r':[ \t]?\\?["“][^\W\d_]')
 _PARTICLES_BEFORE = re.compile(r"(?:^|[ \t])((?:(?:van|von|de|der|den|di|da|du|le|la)[ \t]+){1,2})$")
 _TOKEN = re.compile(r"[^ \t]+")
 _LOWER_WORD = re.compile(r"(?<![\w@#/.\-])[^\W\d_]+(?:['’](?!s\b)[^\W\d_]+)*(?![\w@])")
-_TWO_WORD_CUES = frozenset({("thank", "you"), ("i", "am"), ("name", "is"), ("this", "is")})
+_TWO_WORD_CUES = frozenset(
+    {("thank", "you"), ("i", "am"), ("name", "is"), ("this", "is")}
+    | {(call, "me") for call in ("call", "calls", "called")}  # everyone calls me Izaak
+)
 
 
 def _sentence_start(text: str, at: int) -> bool:
@@ -403,7 +326,7 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
     strong = weak = unknown = surnames = 0
     first_weak = False
     for i, (s, e, low) in enumerate(group.tokens):
-        if low in _PARTICLE_SET or len(low) == 1:  # particles and initials are neutral
+        if low in PARTICLES or len(low) == 1:  # particles and initials are neutral
             continue
         listed, common = _listed(low, lex, text[s:e]), low in lex.common
         if listed and not common and (lower or e - s < 2 or not text[s:e].isupper()):
@@ -413,7 +336,7 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
             first_weak = first_weak or (i == 0 and low in lex.first)
         else:
             unknown += 1
-            surnames += low.endswith(_SURNAME_ENDINGS) and not common
+            surnames += low.endswith(SURNAME_ENDINGS) and not common
     n = strong + weak + unknown
     cue = group.cue
     if lower:
@@ -427,7 +350,7 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
     if weak and n > 1 and (unknown == 0 or (first_weak and unknown == 1)):  # Will Young, Scott Vodir
         return 0.8 if cue else 0.45 if start else 0.6
     if unknown == n and 1 < n <= 3:  # Gairbekov Vodir: unlisted, title case, no English-looking word
-        names = [(s, e, low) for s, e, low in group.tokens if low not in _PARTICLE_SET and e - s > 1]
+        names = [(s, e, low) for s, e, low in group.tokens if low not in PARTICLES and e - s > 1]
         if all(text[s + 1 : e].islower() and not _english(low) for s, e, low in names):
             return 0.7 if cue else 0.45 if start else 0.5
     if n == 1 and surnames and not start:  # Mikolčić
@@ -456,7 +379,7 @@ def _lower_groups(text: str, lex: Lexicon) -> list[_Group]:
             and len(group) == 1
             and group[0][2] in first
             and len(low) > 2
-            and low not in _STOP
+            and low not in STOP_WORDS
             and low not in common
             and low not in _LOWER_NOT_NAMES
             and not low.endswith(("ing", "ed", "ly"))
@@ -472,11 +395,8 @@ def _lower_groups(text: str, lex: Lexicon) -> list[_Group]:
     return groups
 
 
-def _capital_groups(text: str, lex: Lexicon, streets: list[tuple[int, int]]) -> list[_Group]:
-    """Groups of name-like tokens in runs of capitalised words, split at stop words, titles and cues.
-
-    A run that ends in a street type (``Baker Street``) is added to ``streets`` as ``(start, end)``.
-    """
+def _capital_groups(text: str, lex: Lexicon) -> list[_Group]:
+    """Groups of name-like tokens in runs of capitalised words, split at stop words, titles and cues."""
     groups: list[_Group] = []
     never_alone, first, last, common = lex.never_alone, lex.first, lex.last, lex.common
     for m in lex.run_re.finditer(text):
@@ -499,20 +419,18 @@ def _capital_groups(text: str, lex: Lexicon, streets: list[tuple[int, int]]) -> 
                 ]
         group = _Group([])
         for s, e, low in tokens:
-            if low in _PARTICLE_SET and text[s].islower():
+            if low in PARTICLES and text[s].islower():
                 group.tokens.append((s, e, low))
                 continue
             listed = low in first or low in last
             if (
-                low in _STOP
+                low in STOP_WORDS
                 or low in _NAME_BREAKS
                 or (not listed and (low in common or low in _STRONG_CUES or low.endswith(_CONTRACTIONS)))
                 or (not listed and _not_a_name_shape(text[s:e]) and text[s - 1 : s] != "@")
             ):
                 if group.tokens:
                     groups.append(group)
-                    if low in lex.street_types and low not in _ABBREVIATIONS:
-                        streets.append((group.tokens[0][0], e))
                 title = low in _TITLES
                 cue = 2 if title or low in _GREETINGS or low in _STRONG_CUES else 0
                 group = _Group([], cue=cue, title=title)
@@ -535,26 +453,35 @@ def _not_a_name_shape(word: str) -> bool:
     return inner != inner.lower() and "-" not in word and not word.startswith(_NAME_PREFIXES)
 
 
-def _name_spans(text: str, lex: Lexicon, *, lower: bool, streets: list[tuple[int, int]]) -> list[Span]:
-    groups = _lower_groups(text, lex) if lower else _capital_groups(text, lex, streets)
+def _name_spans(text: str, lex: Lexicon, *, lower: bool) -> list[Span]:
+    groups = _lower_groups(text, lex) if lower else _capital_groups(text, lex)
     out: list[Span] = []
     pending: list[_Group] = []
     for group in groups:
         tokens = group.tokens
-        while tokens and (tokens[-1][2] in _PARTICLE_SET or len(tokens[-1][2]) == 1):
+        while tokens and (tokens[-1][2] in PARTICLES or len(tokens[-1][2]) == 1):
             tokens.pop()  # a name ends on a name, not on a particle or an initial
         while len(tokens) > 2 and tokens[1][2] in lex.first and not _listed(tokens[0][2], lex):
             tokens.pop(0)  # Producer Thomas Speer: an unlisted word before a given name is not the name
         while len(tokens) > 1 and _english(tokens[-1][2]) and not _listed(tokens[-1][2], lex):
             tokens.pop()  # Anna Schmidt Consulting
-        if not tokens or all(low in _PARTICLE_SET for _, _, low in tokens):
+        if not tokens or all(low in PARTICLES for _, _, low in tokens):
             continue
         start, end = tokens[0][0], tokens[-1][1]
+        if _PLACE_AFTER.match(text, end) and not group.title:
+            continue  # Mountain View, Baker Street: the name of a place
         if not group.title:
             cue, group.title = _cue_before(text, start)
             group.cue = max(group.cue, cue)
         if group.cue < 2:
             group.cue = max(group.cue, _cue_after(text, end))
+        if (
+            group.cue < 2
+            and _SPEAKER.match(text, end)
+            and (start == 0 or text[start - 1] == "\n")
+            and any(low in lex.first or low in lex.last for _, _, low in tokens)
+        ):
+            group.cue = 2  # a named speaker opening a line of dialogue: Amber: "I'm ..." (not Actual: "...")
         group.score = _judge(group, lex, text, start=_sentence_start(text, start), lower=lower)
         if group.score:
             out.append(_person(text, group))
@@ -612,245 +539,8 @@ def _coordinated(text: str, pending: list[_Group], found: list[Span]) -> list[Sp
     return taken
 
 
-# -- street addresses ----------------------------------------------------------------------------
-
-_WORD = r"(?:\d{1,4}(?:st|nd|rd|th)|[Cc]/|[^\W\d_][\w'’\-]*\.?)"
-_NUMBER = re.compile(r"\d(?<![\w.,:/$€£#+\-]\d)\d{0,4}(?:[-/]\d{1,4})?[A-Za-z]?(?![\w:/@]|[.,]\d)")
-_AFTER_NUMBER = re.compile(rf"(?:[ \t]+(\d{{1,5}}[A-Za-z]?))?[ \t]+({_WORD}(?:[ \t]+{_WORD}){{0,5}})")
-_BEFORE_NUMBER = re.compile(rf"(?<![\w'’.\-])({_WORD}(?:[ \t]+{_WORD}){{0,3}}),?[ \t]+$")
-_TRAILING_NUMBER = re.compile(r"[ \t]+\d{1,5}[A-Za-z]?\b(?![.,:/]\d)\.?")
-_UNIT_AT = re.compile(_UNIT, re.IGNORECASE)
-_PART = re.compile(
-    rf"(?P<sep>(?:[ \t]*[,\n][ \t>?*]*){{1,3}}|[ \t]+)(?:(?P<unit>{_UNIT})|(?P<code>{_POSTCODE})(?![\w-])"
-    r"|(?P<place>[^\W\d_](?:[^\W\d]|['’.\-])*+(?!\d)(?:[ \t]+[^\W\d_](?:[^\W\d]|['’.\-])*+(?!\d)){0,5}))",
-    re.IGNORECASE,
-)
-_LINE_END = re.compile(r"[ \t]*(?:[,.;!?)]|$|\d)", re.MULTILINE)
-_MILITARY_RE = re.compile(_MILITARY, re.IGNORECASE)
-_CONNECTORS = _words("of the and de del la le di da do sur am an im u nad pod na bei")
-_PLACE_WORDS = _words("st new old saint")
-_ADDRESS_CUES = _words("at address addresses")
-_PREPOSITIONS = _words("on at in to from along near off down up onto into via")
-
-
-def _low(word: str) -> str:
-    return word.lower().rstrip(".,")
-
-
-def _word_ok(word: str, lower: bool) -> bool:
-    """A word that may be part of a street's name: capitalised (any case in lower-case text), not a stop word."""
-    low = _low(word)
-    return (lower or word[0].isupper() or word[0].isdigit()) and (low not in _STOP or low in _PLACE_WORDS)
-
-
-def _prefix(word: str, lower: bool) -> bool:
-    """A street type written first (``Rue``, ``Via``, ``quai``); an English word among them capitalised."""
-    low = _low(word)
-    return low in _STREET_PREFIXES and (lower or word[0].isupper() or low not in _ENGLISH_PREFIXES)
-
-
-_ENGLISH_PREFIXES = _words("via al c r bd av pl")
-
-
-def _is_type(word: str, lex: Lexicon) -> bool:
-    low = _low(word)
-    return low in lex.street_types or (
-        len(low) >= 5 and any(low.endswith(e) and len(low) >= len(e) + 3 for e in _STREET_ENDINGS)
-    )
-
-
-def _end_of(word_end: int, word: str) -> int:
-    """Where a street word ends: its final dot kept only after an abbreviation (``St.``, ``Str.``)."""
-    return word_end - 1 if word.endswith(".") and _low(word) not in _ABBREVIATIONS else word_end
-
-
-def _split(m: re.Match[str], group: int) -> list[Token]:
-    return [(t.start(), t.end(), t.group()) for t in _TOKEN.finditer(m.string, m.start(group), m.end(group))]
-
-
-def _street_after(
-    text: str, words: list[Token], lex: Lexicon, lower: bool, numbers: int
-) -> tuple[int, float]:
-    """End offset and confidence of the street that starts at ``words`` after ``numbers`` numbers, else (0, 0)."""
-    unit = _UNIT_AT.match(text, words[0][0])
-    if unit:  # 43 P.O. Box 178
-        return unit.end(), 0.8
-    named = [w for w in words[1:] if w[2] not in _PARTICLE_SET]
-    if _prefix(words[0][2], lower) and named and _word_ok(named[0][2], lower):
-        end = 0  # Rue de la Paix, via Roma, quai Voltaire, Trg revolucije
-        for _, e, w in words[1:6]:
-            if (_low(w) in _STOP and w not in _PARTICLE_SET) or _low(w) in _UNIT_WORDS:
-                break
-            end = _end_of(e, w)
-            if _is_type(w, lex):
-                break
-        return end, 0.9
-    ok = 0  # words that may name a street, particles inside included
-    for i, (_, e, w) in enumerate(words[:6]):
-        if i and _is_type(w, lex):  # Baker Street, Main St., Wesselényi u., Hugo de Grootlaan
-            return _end_of(e, w), 0.95
-        if not (_word_ok(w, lower) or (i and w in _PARTICLE_SET)) or (i and _low(w) in _UNIT_WORDS):
-            break
-        if i == 0 and _is_type(w, lex) and _low(w) not in lex.street_types:  # Hauptstraße, Storgatan
-            return _end_of(e, w), 0.85
-        ok = i + 1
-    while ok and words[ok - 1][2] in _PARTICLE_SET:
-        ok -= 1
-    ok = min(ok, 4)
-    if not ok or not all(_plain_word(w) for _, _, w in words[:ok]):
-        return 0, 0.0
-    end = _end_of(words[ok - 1][1], words[ok - 1][2])
-    if any(_low(w) in lex.street_words for _, _, w in words[:ok]):
-        return end, 0.7
-    for k in range(ok, 0, -1):  # 37 Melum 50: a name between two numbers
-        if _TRAILING_NUMBER.match(text, words[k - 1][1]):
-            return words[k - 1][1], 0.7
-    if numbers > 1 or _extend(text, end, lower)[1]:  # 52 58 Machiton Scholis; Adelianos Kambos\nSuite 4
-        return end, 0.6
-    return 0, 0.0
-
-
-_CALENDAR = _words("""january february march april may june july august september october november
-    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
-    saturday sunday mon tue tues wed thu thur thurs fri sat sun""")
-
-
-def _plain_word(word: str) -> bool:
-    """A word as street and place names are written, not a tool's token.
-
-    Not a log level or other single letter (``W``, ``D``), not an acronym (``SDK``, ``XL``), not
-    camel case (``XCode``, ``TiApplication``), no underscore or digit.
-    """
-    letters = word.rstrip(".,")
-    if len(letters) < 2 or "_" in letters or any(c.isdigit() for c in letters):
-        return False
-    if letters.lower() in _CALENDAR:  # 22 Nov 2016, 10 August 2018
-        return False
-    if letters.isupper():
-        return False
-    return not any(a.islower() and b.isupper() for a, b in pairwise(letters))
-
-
-def _street_before(words: list[Token], lex: Lexicon, lower: bool) -> tuple[int, float]:
-    """Start offset and confidence of the street name that ends right before a house number."""
-    i = len(words)
-    while i > 0 and (
-        _word_ok(words[i - 1][2], lower)
-        or words[i - 1][2] in _PARTICLE_SET
-        or _is_type(words[i - 1][2], lex)
-        or _prefix(words[i - 1][2], lower)
-    ):
-        i -= 1
-    while i < len(words) and words[i][2] in _PARTICLE_SET:
-        i += 1
-    cue = words[i - 1][2].lower().rstrip(":") if i else ""
-    words = words[i:]
-    if not words:
-        return 0, 0.0
-    for s, _, w in words[:-1]:
-        if _prefix(w, lower):  # Via Carlo Cattaneo 130
-            return s, 0.9
-    last = words[-1][2]
-    if _is_type(last, lex):
-        if len(words) < 2 and (_low(last) in _STREET_TYPES or _low(last) in lex.street_types):
-            return 0, 0.0  # a street type alone is no street ("Port 8324"); Hauptstraße 5 is
-        named = words[max(0, len(words) - 4) : -1]
-        if not all(_plain_word(w) for _, _, w in named):
-            return 0, 0.0
-        if _low(last) in _ENGLISH_TYPES or _low(last) in lex.street_types - _STREET_TYPES:
-            # English puts the number first: "Repeat steps 2-4" and "Click Row 10" are not streets.
-            return 0, 0.0
-        return words[max(0, len(words) - 4)][0], 0.85  # Freistädter Strasse 61, Hlíðarvegur 25
-    if not all(_plain_word(w) for _, _, w in words):
-        return 0, 0.0
-    if _low(last) in lex.street_words and len(words) >= 2:
-        return words[-1][0], 0.6
-    if cue in _ADDRESS_CUES and len(words) <= 3 and not any(_low(w) in lex.common for _, _, w in words):
-        return words[0][0], 0.55  # lives at Joaquin Suarez 2906
-    return 0, 0.0
-
-
-def _extend(text: str, end: int, lower: bool) -> tuple[int, bool]:
-    """``end`` moved over the unit, city, state, country and postcode that follow a street.
-
-    Returns:
-        The new end, and whether a unit or postcode was among what it moved over.
-    """
-    strong = False
-    for _ in range(7):
-        m = _PART.match(text, end)
-        if not m or m.group("sep").count("\n") > 2:
-            break
-        place = m.group("place")
-        if place is None:
-            end, strong = m.end(), True
-            continue
-        at, last = m.start("place"), 0
-        for w in _TOKEN.finditer(place):
-            word = w.group()
-            low = _low(word)
-            if word in _CONNECTORS and last:
-                continue
-            if word.isupper() and len(word) > 1:  # a state code (NO, ON, IL) or a city in capitals
-                pass
-            elif (low in _STOP and low not in _PLACE_WORDS) or not (lower or word[0].isupper()):
-                break
-            last = at + w.end()
-            if word.endswith(".") and len(word) > 4:  # Torino. ends the sentence, not an abbreviation
-                last -= 1
-                break
-        if not last or ("\n" in m.group("sep") and not _LINE_END.match(text, last)):
-            break  # a line of its own must be a place to its end
-        end = last
-    return end, strong
-
-
-def _address_spans(text: str, lex: Lexicon, *, lower: bool, streets: list[tuple[int, int]]) -> list[Span]:
-    out = []
-    if "PO A" in text or "po a" in text:  # USNS Jones FPO AP 12345
-        out = [Span("street_address", m.start(), m.end(), 0.9, "names") for m in _MILITARY_RE.finditer(text)]
-    covered = out[-1].end if out else 0
-    for m in _NUMBER.finditer(text):
-        if m.start() < covered:
-            continue
-        start = end = 0
-        score = 0.0
-        after = _AFTER_NUMBER.match(text, m.end())
-        if after:
-            end, score = _street_after(text, _split(after, 2), lex, lower, 2 if after.group(1) else 1)
-            start = m.start()
-        before = _BEFORE_NUMBER.search(text, max(covered, m.start() - 60), m.start())
-        if before:  # Via Nizza 60; and Carry van Bruggenweg 77 Halkoaho Street
-            words = _split(before, 1)
-            at, found = _street_before(words, lex, lower)
-            if found:
-                start, score, end = at, max(score, found), end or m.end()
-            elif not end and _UNIT_AT.match(text, words[-1][0]):  # Suite 200 on its own
-                out.append(Span("street_address", words[-1][0], m.end(), 0.5, "names"))
-                continue
-        if not end:
-            continue
-        tail = _TRAILING_NUMBER.match(text, end)
-        end = _extend(text, tail.end() if tail else end, lower)[0]
-        out.append(Span("street_address", start, end, score, "names"))
-        covered = end
-    for start, end in streets:  # on Baker Street (no number)
-        preceding = text[max(0, start - 8) : start].split()
-        if (
-            preceding
-            and preceding[-1].lower() in _PREPOSITIONS
-            and not any(s.start <= start < s.end for s in out)
-        ):
-            out.append(Span("street_address", start, end, 0.6, "names"))
-    return out
-
-
 def detect_names(text: str) -> list[Span]:
-    """Spans of person names (kind ``person``) and street addresses (``street_address``) in ``text``."""
+    """Spans of person names (kind ``person``, layer ``names``) in ``text``."""
     if not text:
         return []
-    lex = lexicon()
-    lower = text.islower()
-    streets: list[tuple[int, int]] = []
-    names = _name_spans(text, lex, lower=lower, streets=streets)
-    return _address_spans(text, lex, lower=lower, streets=streets) + names
+    return _name_spans(text, lexicon(), lower=text.islower())
