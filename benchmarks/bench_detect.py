@@ -1,6 +1,6 @@
 """Free-text detection quality and speed, ours beside Presidio, on labelled corpora.
 
-Runs ``TextDetector().detect`` (validated patterns + the name detector) and, unless
+Runs ``TextDetector().detect`` (validated patterns + names + street addresses) and, unless
 ``--no-presidio``, Presidio's ``AnalyzerEngine`` on spaCy ``en_core_web_sm`` over the same texts of
 presidio-research's ``synth_dataset_v2.json`` (held out; ``--dev`` uses ``generated_large.json``,
 the tuning set). Prints character recall per gold type and overall, character precision overall and
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from workgym.anonymize.addresses import detect_addresses
 from workgym.anonymize.detect import TextDetector
 from workgym.anonymize.evaluate import (
     DIRECT_TYPES,
@@ -142,6 +143,7 @@ def main() -> int:
         "workgym": best_rate(detector.detect, texts, args.repeat),
         "patterns": best_rate(detect_patterns, texts, args.repeat),
         "names": best_rate(detect_names, texts, args.repeat),
+        "addresses": best_rate(detect_addresses, texts, args.repeat),
     }
     result: dict[str, object] = {
         "corpus": corpus.name,
@@ -196,16 +198,18 @@ def main() -> int:
         p for f in [*sorted(ROOT.glob("docs/*.md")), ROOT / "README.md"] for p in f.read_text().split("\n\n")
     ]
     rates["names (docs prose)"] = best_rate(detect_names, prose, args.repeat)
+    rates["addresses (docs prose)"] = best_rate(detect_addresses, prose, args.repeat)
     if social:  # real social-media English (wnut17), for the name detector's speed on everyday text
         rates["names (wnut17 text)"] = best_rate(detect_names, social, args.repeat)
+        rates["addresses (wnut17 text)"] = best_rate(detect_addresses, social, args.repeat)
         rates["workgym (wnut17 text)"] = best_rate(detector.detect, social, args.repeat)
-    print(f"\n{'speed (one core)':<24}{'chars/s':>14}{'MB/s':>9}")
+    print(f"\n{'speed (one core)':<26}{'chars/s':>14}{'MB/s':>9}")
     for name, rate in rates.items():
-        print(f"{name:<24}{rate:>14,.0f}{rate / 1e6:>9.2f}")
+        print(f"{name:<26}{rate:>14,.0f}{rate / 1e6:>9.2f}")
     result["import_names_s"] = import_cost()
     print(f"import workgym.anonymize.names: {result['import_names_s'] * 1000:.0f} ms (Faker not imported)")
     print(
-        f"first call of ours (builds the name lists from Faker): {first_call:.3f} s; one pass {ours_s:.3f} s"
+        f"first call of ours (builds the name and street lists from Faker): {first_call:.3f} s; one pass {ours_s:.3f} s"
     )
     if "presidio" in rates:
         ratio = rates["workgym"] / rates["presidio"]
