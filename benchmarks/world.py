@@ -28,22 +28,11 @@ from typing import Any
 
 from workgym.cli import sample_sources
 from workgym.link.build import build_workspace
+from workgym.store import CONTENT_TABLES
 from workgym.world import Episode, World
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-TABLES = (
-    "person",
-    "channel",
-    "message",
-    "ticket",
-    "ticket_comment",
-    "ticket_link",
-    "ticket_event",
-    "document",
-    "email",
-    "calendar_event",
-    "commit",
-)
+TABLES = ("person", *CONTENT_TABLES)
 
 
 def rss_mib() -> float:
@@ -193,24 +182,15 @@ def measure(db: Path, repeat: int, episodes: int) -> dict[str, Any]:
         "fork": p50(forks),
         "fresh": p50(fresh),
         "base_reset": p50(base_reset),
-        "rss": rss_child(db, episodes),
-        "base_rss": base_rss_child(db, episodes),
+        "rss": in_child("--rss-child", db, episodes),
+        "base_rss": in_child("--base-rss-child", db, episodes),
     }
 
 
-def rss_child(db: Path, episodes: int) -> dict[str, float]:
+def in_child(flag: str, db: Path, episodes: int) -> dict[str, float]:
+    """Run this script with ``flag`` in a fresh process and read the figures it prints."""
     out = subprocess.run(
-        [sys.executable, __file__, "--rss-child", str(db), "--episodes", str(episodes)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dict(json.loads(out.stdout))
-
-
-def base_rss_child(db: Path, episodes: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--base-rss-child", str(db), "--episodes", str(episodes)],
+        [sys.executable, __file__, flag, str(db), "--episodes", str(episodes)],
         check=True,
         capture_output=True,
         text=True,

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from workgym.cli import sample_sources
+from workgym.link.build import build_workspace
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -15,3 +18,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real corpora not found at {SHARED_DATA} (clone the project with shared/ beside it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample ingested once; tests read it and never write to it."""
+    db = tmp_path_factory.mktemp("sample") / "workspace.db"
+    build_workspace(sample_sources(), db)
+    return db

@@ -16,18 +16,9 @@ from workgym.anonymize.directory import Matcher, build_directory
 from workgym.anonymize.keys import KeyFileError, fingerprint, keygen, load_key
 from workgym.anonymize.rewrite import Plan, Rewriter
 from workgym.anonymize.run import LeakError, anonymize_workspace, audit_path_for
-from workgym.cli import sample_sources
-from workgym.link.build import build_workspace
 from workgym.store import connect, read_meta
 
 KEY = bytes(range(32))
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "workspace.db"
-    build_workspace(sample_sources(), db)
-    return db
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.world.helpers import CUTOFF, ME
-from workgym.cli import sample_sources
 from workgym.link.build import build_workspace
 from workgym.world import Episode, World
-
-
-@pytest.fixture(scope="session")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "workspace.db"
-    build_workspace(sample_sources(), db)
-    return db
 
 
 @pytest.fixture(scope="session")
