@@ -153,4 +153,6 @@ def test_when_demo_runs_then_every_stage_reports_and_its_files_exist(tmp_path: P
     assert "Error: bad call to get_ticket: unknown argument 'page'" in text  # a bad call is an observation
     assert "a fork diverges on its own: True" in text
     assert "reset restores the untouched state: True" in text
+    assert "4 sessions at once, 4 distinct states" in text  # the env server keeps sessions apart
+    assert "MCP over stdio: 28 tools; search_tickets -> " in text and "[Open]" in text
     assert "Where to look" in text

@@ -50,14 +50,14 @@ def sample_sources() -> list[Path]:
     return sorted(p for p in sample_workspace().iterdir() if p.is_dir())
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {escape(message)}")
+def _fail(message: str, code: int = 1, to: Console | None = None) -> typer.Exit:
+    (to or console).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
-    """Map library errors to clean messages and exit codes."""
+def _errors(to: Console | None = None) -> Iterator[None]:
+    """Map library errors to clean messages (on ``to``, default stdout) and exit codes."""
     try:
         yield
     except (
@@ -68,9 +68,9 @@ def _errors() -> Iterator[None]:
         KeyFileError,
         ValueError,
     ) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), to=to) from None
     except sqlite3.Error as exc:
-        raise _fail(f"database error: {exc}") from None
+        raise _fail(f"database error: {exc}", to=to) from None
 
 
 def _ingest(sources: list[Path], out: Path, config: Path | None) -> BuildReport:
@@ -323,7 +323,123 @@ def anonymize(
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
 
 
-def _demo_episode(anon: Path) -> None:
+def _token(token_file: Path | None, host: str) -> str | None:
+    """The bearer token for a server; refuses a bind beyond loopback without one."""
+    from workgym.world.guard import ExposureError, check_exposure, load_token
+
+    try:
+        token = load_token(token_file)
+        check_exposure(host, token)
+    except ExposureError as exc:
+        raise _fail(str(exc), 2) from None
+    return token
+
+
+TokenFile = Annotated[
+    Path | None,
+    typer.Option("--token-file", help="Bearer token (else $WORKGYM_TOKEN); needed beyond loopback."),
+]
+
+
+@app.command(name="mcp")
+def mcp_command(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file (raw or anonymized).")],
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="The world as it stood then (ISO 8601).")
+    ] = None,
+    persona: Annotated[
+        str | None, typer.Option("--persona", help="Who acts: a person id, name, handle or address.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Makes new ids.")] = 0,
+    tools: Annotated[
+        str | None, typer.Option("--tools", help="Comma-separated tools to serve (default all).")
+    ] = None,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", min=1, help="Steps before the episode is truncated.")
+    ] = 50,
+    max_seconds: Annotated[
+        float, typer.Option("--max-seconds", min=1, help="Wall seconds before the episode is truncated.")
+    ] = 600.0,
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve streamable HTTP at /mcp instead of stdio.")
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to bind with --http.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port with --http.")] = 8200,
+    token_file: TokenFile = None,
+) -> None:
+    """Serve one episode's tools to an MCP client, over stdio (default) or streamable HTTP.
+
+    Over stdio nothing but the protocol is written to stdout; errors go to stderr.
+
+    Example:
+        workgym mcp anon.db --persona P0003 --cutoff 2024-04-01T09:00Z
+        workgym mcp anon.db --http --port 8200
+    """
+    from workgym.world import Limits, World
+    from workgym.world.mcp_server import serve_http, serve_stdio
+
+    out = console if http else Console(stderr=True, highlight=False)  # over stdio, stdout is the protocol's
+    token = _token(token_file, host) if http else None
+    with _errors(out):
+        names = [t.strip() for t in tools.split(",") if t.strip()] if tools else None
+        limits = Limits(max_steps=max_steps, max_seconds=max_seconds)
+        episode = World.open(workspace).episode(
+            cutoff=cutoff, persona=persona, seed=seed, tools=names, limits=limits
+        )
+    try:
+        if http:
+            console.print(
+                f"MCP (streamable HTTP) at http://{host}:{port}/mcp; {episode.intro().split(' Tools:')[0]}"
+            )
+            serve_http(episode, host=host, port=port, token=token)
+        else:
+            serve_stdio(episode)
+    finally:
+        episode.close()
+
+
+@app.command(name="serve-env")
+def serve_env(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file (raw or anonymized).")],
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8100,
+    token_file: TokenFile = None,
+    max_sessions: Annotated[int, typer.Option("--max-sessions", min=1, help="Sessions open at once.")] = 256,
+    idle_timeout: Annotated[
+        float, typer.Option("--idle-timeout", min=1, help="Seconds before an unused session is closed.")
+    ] = 900.0,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1024, help="Largest request body, bytes.")
+    ] = 1_000_000,
+) -> None:
+    """Serve the world over HTTP: sessions with reset/step/state/fork/close, for many clients at once.
+
+    Use it from Python with workgym.world.client.EnvClient (docs/world.md).
+
+    Example:
+        workgym serve-env anon.db --port 8100
+        WORKGYM_TOKEN=$(openssl rand -hex 24) workgym serve-env anon.db --host 0.0.0.0
+    """
+    from workgym.world import World
+    from workgym.world.server import serve
+
+    token = _token(token_file, host)
+    with _errors():
+        world = World.open(workspace)
+    auth = "bearer token required" if token else "loopback only, no token"
+    console.print(f"env server at http://{host}:{port} ({auth}); {len(world.tools())} tools; Ctrl-C stops it")
+    serve(
+        world,
+        host=host,
+        port=port,
+        token=token,
+        max_sessions=max_sessions,
+        idle_seconds=idle_timeout,
+        max_body_bytes=max_body,
+    )
+
+
+def _demo_episode(anon: Path) -> str | None:
     """Act as the assignee of an open ticket: search, read, comment; then diff, fork and reset."""
     from workgym.world import EMPTY_HASH, World
 
@@ -336,7 +452,7 @@ def _demo_episode(anon: Path) -> None:
         conn.close()
     if found is None:
         console.print("no open ticket with an assignee to act on")
-        return
+        return None
     key, persona = found
     world = World.open(anon)
     episode = world.episode(persona=persona, seed=0)
@@ -367,6 +483,48 @@ def _demo_episode(anon: Path) -> None:
     )
     fork.close()
     episode.close()
+    return str(persona)
+
+
+def _demo_faces(anon: Path, persona: str, log: Path) -> None:
+    """The same world over the network: sessions on the env server (HTTP) and one episode over MCP (stdio)."""
+    import sys
+
+    import anyio
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+    from mcp_types import TextContent
+
+    from workgym.world import World
+    from workgym.world.client import EnvClient
+    from workgym.world.server import create_app, running
+
+    world = World.open(anon)
+    with running(create_app(world)) as url, EnvClient(url) as env:
+        sessions = [env.reset(persona=persona, seed=i) for i in range(4)]
+        for i, ep in enumerate(sessions):
+            ep.step({"name": "post_message", "arguments": {"channel": "general", "text": f"note {i}"}})
+        hashes = {ep.state_hash() for ep in sessions}
+        open_now = env.health()["sessions"]
+        for ep in sessions:
+            ep.close()
+    console.print(
+        f"env server at {url}: {open_now} sessions at once, {len(hashes)} distinct states "
+        "(reset/step/state/fork/close over JSON; workgym serve-env)"
+    )
+
+    async def over_mcp() -> tuple[int, str]:
+        args = ["-m", "workgym.cli", "mcp", str(anon), "--persona", persona]
+        server = StdioServerParameters(command=sys.executable, args=args)
+        with log.open("w", encoding="utf-8") as errlog:  # the server's stderr
+            async with Client(stdio_client(server, errlog=errlog)) as client:
+                listed = await client.list_tools()
+                found = await client.call_tool("search_tickets", {"jql": "status = Open"})
+        text = "".join(c.text for c in found.content if isinstance(c, TextContent))
+        return len(listed.tools), text.splitlines()[0]
+
+    count, first = anyio.run(over_mcp)
+    console.print(f"MCP over stdio: {count} tools; search_tickets -> {escape(first[:80])} (workgym mcp)")
 
 
 @app.command()
@@ -402,12 +560,16 @@ def demo(
         anon = out / "anon.db"
         _print_audit(_anonymize(db, anon, key, None, 1, "local"), anon)
         console.rule("4. world: an episode on anon.db, through the tools people use")
-        _demo_episode(anon)
+        persona = _demo_episode(anon)
+        if persona is not None:
+            console.rule("5. faces: the same world over HTTP sessions and MCP")
+            _demo_faces(anon, persona, out / "mcp-server.log")
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
     console.print(f"  inspect     workgym inspect {db}")
     console.print("  world       python: World.open(...).episode(...).step(...)   (docs/world.md)")
+    console.print(f"  serve it    workgym serve-env {anon}   |   workgym mcp {anon} --persona ...")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 
 

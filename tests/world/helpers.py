@@ -1,4 +1,4 @@
-"""Constants and a helper shared by the world tests."""
+"""Constants and helpers shared by the world tests."""
 
 from __future__ import annotations
 
