@@ -70,3 +70,18 @@ def test_when_the_cutoff_is_early_then_later_tickets_and_commits_are_invisible(t
     commits = call(ep, "search_commits")
     assert all(line.split()[1] < "2012-01-02" for line in commits.splitlines()[:-1])
     ep.close()
+
+
+def test_when_a_ticket_is_resolved_after_the_cutoff_then_it_shows_open_and_can_be_closed_again(
+    titanium: World,
+) -> None:
+    person = next(iter(titanium.facts.people))
+    with titanium.episode(cutoff="2012-07-01T00:00:00Z", persona=person) as ep:
+        shown = call(ep, "get_ticket", key="ALOY-10")  # created 2012-05, closed as Fixed 2012-07-19
+        assert "status Open" in shown and "Fixed" not in shown
+        done = call(ep, "update_ticket", key="ALOY-10", status="Closed", resolution="fixed")
+        assert "status Open -> Closed" in done and "resolution - -> Fixed" in done
+        (change,) = ep.state_diff().of("ticket", "updated")
+        fields = {f.field: f.new for f in change.fields}
+        assert fields["status"] == "Closed" and fields["resolution"] == "Fixed"
+        assert fields["resolved"] == ep.now

@@ -276,3 +276,23 @@ def test_when_paging_past_the_end_then_an_error_says_how_many_pages(world: World
     obs = ep.step({"name": "list_channels", "arguments": {"page": 5}})
     assert obs.info["error"] == "tool_error" and "only 1 page" in obs.text
     ep.close()
+
+
+def test_when_an_episode_has_a_user_then_ask_user_reaches_them_and_otherwise_is_not_offered(
+    world: World,
+) -> None:
+    asked: list[str] = []
+
+    def user(question: str) -> str:
+        asked.append(question)
+        return "Give it to Nora."
+
+    with world.episode(persona=ME, user=user) as ep:
+        assert "ask_user" in ep.tools
+        assert call(ep, "ask_user", question="Who should take it?") == "They answer: Give it to Nora."
+        assert asked == ["Who should take it?"]
+    with world.episode(persona=ME) as ep:
+        assert "ask_user" not in ep.tools
+        assert ep.step({"name": "ask_user", "arguments": {"question": "?"}}).info["error"] == "unknown_tool"
+    with world.episode(persona=ME, tools=["ask_user"]) as ep:  # named, but nobody to ask
+        assert "nobody is there to ask" in ep.step({"name": "ask_user", "arguments": {"question": "?"}}).text

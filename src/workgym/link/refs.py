@@ -685,6 +685,35 @@ def _structured(source: _Source, record: object, index: _Index) -> Iterator[tupl
         yield "parent", [_Hit(0, 0, len(record.parent), "parent", record.parent, "ticket", dst)]
 
 
+class TextLinker:
+    """The references of a new text (one an agent wrote), resolved against a stored corpus.
+
+    The same scanners and index as :func:`extract_refs`, built once; ticket keys count only with
+    a prefix of the corpus's projects (or the config's). What a task checks a written reply with.
+    """
+
+    def __init__(self, corpus: Corpus, person_of: PersonOf, config: LinkConfig = _DEFAULT_CONFIG) -> None:
+        self._index = _Index(corpus, person_of)
+        self._scanner = _Scanner(self._index, config)
+        self._accepted = (self._index.projects | set(config.ticket_prefixes)) - set(
+            config.ignore_ticket_prefixes
+        )
+
+    def refs(
+        self, text: str, *, kind: str = "message", record_id: str = ""
+    ) -> list[tuple[str, str, str | None]]:
+        """``(ref_kind, dst_kind, dst_id)`` for each reference in ``text``, as if a ``kind`` record wrote it."""
+        source = _Source(0, kind, record_id, repo=None, folder=None)
+        hits = [
+            h
+            for h in (
+                _accepted(h, self._accepted, self._index) for h in self._scanner.scan(text, source, "text")
+            )
+            if h
+        ]
+        return [(h.ref_kind, h.dst_kind, h.dst_id) for h in _claim(hits)]
+
+
 def extract_refs(corpus: Corpus, person_of: PersonOf, config: LinkConfig = _DEFAULT_CONFIG) -> list[Ref]:
     """Every reference in the corpus, resolved where its target is stored.
 

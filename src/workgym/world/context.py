@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workgym.world.facts import Facts, PersonInfo
@@ -22,6 +23,7 @@ class ToolContext:
         seed: the episode's seed; with ``sequence`` it makes new ids.
         sequence: how many ids the episode has made.
         answer: the answer submitted, once it is.
+        user: the person who gave the task, simulated: their reply to a question (None: nobody).
     """
 
     state: State
@@ -31,6 +33,7 @@ class ToolContext:
     seed: int
     sequence: int = 0
     answer: str | None = None
+    user: Callable[[str], str] | None = None
 
     def new_id(self, kind: str) -> str:
         """A new id, the same for the same seed and sequence: 12 hex digits."""

@@ -22,7 +22,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +42,12 @@ from workgym.world.views import Layout, LayoutError, Scope
 
 MAX_CALL_CHARS = 100_000
 """Largest call accepted, as JSON text."""
+
+USER_TOOLS = frozenset({"ask_user"})
+"""Tools that need a simulated user: offered by default only to an episode that has one."""
+
+User = Callable[[str], str]
+"""A simulated user: their reply to the agent's question."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +129,12 @@ class World:
             raise StoreError(f"{path}: not a workgym workspace ({exc})") from exc
         return cls(path, ensure_index(path), layout, facts, fingerprint(path))
 
-    def tools(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """The tools' schemas in OpenAI function-calling format (all, or those named)."""
-        return [t.schema() for t in _select_tools(names).values()]
+    def tools(self, names: Sequence[str] | None = None, *, user: bool = False) -> list[dict[str, Any]]:
+        """The tools' schemas in OpenAI function-calling format (all, or those named).
+
+        ``ask_user`` is among all tools only with ``user=True`` (an episode with a simulated user).
+        """
+        return [t.schema() for t in _select_tools(names, user=user).values()]
 
     def episode(
         self,
@@ -135,6 +144,7 @@ class World:
         seed: int = 0,
         tools: Sequence[str] | None = None,
         limits: Limits | None = None,
+        user: User | None = None,
         cache_kib: int = 32768,
         mmap_bytes: int = 0,
     ) -> Episode:
@@ -145,8 +155,9 @@ class World:
             persona: who the episode acts as: a person id, or a name, handle or address naming one
                 person; None for an observer who reads everything and cannot write.
             seed: makes new ids; the same seed and the same calls give the same observations.
-            tools: the tools allowed (default all).
+            tools: the tools allowed (default all; ``ask_user`` only when there is a user).
             limits: step, time and size limits.
+            user: the person who gave the task, simulated: answers ``ask_user``.
             cache_kib: the SQLite page cache, shared by every episode of the process.
             mmap_bytes: how much of the workspace to memory-map; 0 by default, since each episode's
                 mapping counts again in the process's RSS (see :mod:`workgym.world.state`).
@@ -164,8 +175,8 @@ class World:
         if start is not None:
             horizon = iso(parse_iso(start) + timedelta(days=limits.calendar_days))
         scope = Scope(start, self.facts.hidden_channels(person), horizon)
-        allowed = _select_tools(tools)
-        return Episode(self, scope, person, seed, allowed, limits, cache_kib, mmap_bytes)
+        allowed = _select_tools(tools, user=user is not None)
+        return Episode(self, scope, person, seed, allowed, limits, cache_kib, mmap_bytes, user=user)
 
     def _persona(self, persona: str | None) -> str | None:
         if persona is None:
@@ -183,10 +194,11 @@ class World:
         raise ValueError(f"persona {persona!r} names several people: {', '.join(p.id for p in found[:8])}")
 
 
-def _select_tools(names: Sequence[str] | None) -> dict[str, Tool]:
-    """The tools named (all by default), listed app by app in the order of :data:`APPS`."""
+def _select_tools(names: Sequence[str] | None, *, user: bool = False) -> dict[str, Tool]:
+    """The tools named (all by default, less :data:`USER_TOOLS` without a user), app by app as in :data:`APPS`."""
     if names is None:
-        return {t.name: t for t in sorted(REGISTRY, key=lambda t: APPS.index(t.app))}
+        every = sorted(REGISTRY, key=lambda t: APPS.index(t.app))
+        return {t.name: t for t in every if user or t.name not in USER_TOOLS}
     out: dict[str, Tool] = {}
     for name in names:
         found = REGISTRY.get(name)
@@ -247,6 +259,7 @@ class Episode:
         cache_kib: int,
         mmap_bytes: int,
         *,
+        user: User | None = None,
         state: State | None = None,
     ) -> None:
         self.world = world
@@ -255,12 +268,13 @@ class Episode:
         self.seed = seed
         self.tools = tools
         self.limits = limits
+        self.user = user
         self._cache_kib, self._mmap_bytes = cache_kib, mmap_bytes
         self.state = state or State(
             world.path, world.index, world.layout, scope, cache_kib=cache_kib, mmap_bytes=mmap_bytes
         )
         self.start_time = scope.cutoff or world.facts.latest or "1970-01-01T00:00:00+00:00"
-        self.ctx = ToolContext(self.state, world.facts, persona, self.start_time, seed)
+        self.ctx = ToolContext(self.state, world.facts, persona, self.start_time, seed, user=user)
         self.steps = 0
         self.terminated = False
         self.truncated = False
@@ -275,7 +289,9 @@ class Episode:
             self.state.reset()
             if seed is not None:
                 self.seed = seed
-            self.ctx = ToolContext(self.state, self.world.facts, self.persona, self.start_time, self.seed)
+            self.ctx = ToolContext(
+                self.state, self.world.facts, self.persona, self.start_time, self.seed, user=self.user
+            )
             self.steps = 0
             self.terminated = self.truncated = False
             self._started = time.monotonic()
@@ -411,6 +427,7 @@ class Episode:
                 self.limits,
                 self._cache_kib,
                 self._mmap_bytes,
+                user=self.user,
                 state=state,
             )
             child.ctx = ToolContext(
@@ -421,6 +438,7 @@ class Episode:
                 self.seed,
                 self.ctx.sequence,
                 self.ctx.answer,
+                self.user,
             )
             child.steps, child.terminated, child.truncated = self.steps, self.terminated, self.truncated
             child._started = self._started
@@ -453,4 +471,4 @@ def _schema_text(tool: Tool) -> str:
     return json.dumps(tool.schema()["function"]["parameters"], ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["EMPTY_HASH", "Episode", "Limits", "Observation", "World"]
+__all__ = ["EMPTY_HASH", "USER_TOOLS", "Episode", "Limits", "Observation", "User", "World"]

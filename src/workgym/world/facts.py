@@ -99,6 +99,7 @@ class Facts:
     workflows: dict[str, Workflow]
     link_types: dict[str, tuple[str, str]]
     priorities: tuple[str, ...]
+    resolutions: tuple[str, ...]
     latest: str
     earliest: str
     _index: list[tuple[PersonInfo, tuple[str, ...], str]] = field(default_factory=list, repr=False)
@@ -147,12 +148,19 @@ class Facts:
             r[0]
             for r in conn.execute("SELECT DISTINCT priority FROM main.ticket WHERE priority != '' ORDER BY 1")
         )
+        resolutions = tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT resolution FROM main.ticket WHERE resolution != '' ORDER BY 1"
+            )
+        )
         return cls(
             people,
             channels,
             _workflows(conn),
             link_types,
             priorities,
+            resolutions,
             _time_bound(conn, "MAX"),
             _time_bound(conn, "MIN"),
         )

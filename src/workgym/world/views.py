@@ -122,8 +122,13 @@ def visible(spec: TableSpec, scope: Scope, alias: str) -> list[str]:
     return conds
 
 
-def _as_of(spec: TableSpec, scope: Scope, alias: str) -> dict[str, str]:
-    """Column expressions showing a base row as it stood at the cutoff (where history allows)."""
+def _as_of(spec: TableSpec, scope: Scope, alias: str, open_status: dict[str, str]) -> dict[str, str]:
+    """Column expressions showing a base row as it stood at the cutoff (where history allows).
+
+    A ticket resolved after the cutoff with no status history at all (titanium's export has none)
+    shows the status most unresolved tickets of its project have (``open_status``), not the final
+    one: "Closed" with no resolution would be a state that never was.
+    """
     if spec.name != "ticket" or scope.cutoff is None:
         return {}
     c = sql_literal(scope.cutoff)
@@ -134,10 +139,20 @@ def _as_of(spec: TableSpec, scope: Scope, alias: str) -> dict[str, str]:
         f"EXISTS (SELECT 1 FROM main.ticket_event e WHERE e.ticket_id = {a}.id AND e.field = 'status' "
         f"AND e.created > {c}))"
     )
+    status = f"{a}.status"
+    if open_status:
+        cases = " ".join(
+            f"WHEN {sql_literal(p)} THEN {sql_literal(s)}" for p, s in sorted(open_status.items())
+        )
+        status = (
+            f"CASE WHEN {a}.resolved != '' AND {a}.resolved > {c} AND NOT EXISTS (SELECT 1 FROM "
+            f"main.ticket_event e WHERE e.ticket_id = {a}.id AND e.field = 'status') "
+            f"THEN CASE {a}.project {cases} ELSE {a}.status END ELSE {a}.status END"
+        )
     return {
         "status": (
             "COALESCE((SELECT e.from_value FROM main.ticket_event e WHERE e.ticket_id = "
-            f"{a}.id AND e.field = 'status' AND e.created > {c} ORDER BY e.created, e.id LIMIT 1), {a}.status)"
+            f"{a}.id AND e.field = 'status' AND e.created > {c} ORDER BY e.created, e.id LIMIT 1), {status})"
         ),
         "resolution": f"CASE WHEN {later} THEN '' ELSE {a}.resolution END",
         "resolved": f"CASE WHEN {later} THEN '' ELSE {a}.resolved END",
@@ -179,6 +194,7 @@ class Layout:
     columns: dict[str, tuple[str, ...]]
     defaults: dict[str, dict[str, Any]]
     base_ddl: dict[str, str]
+    open_status: dict[str, str] = field(default_factory=dict)
     _scripts: dict[Scope, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
@@ -207,7 +223,13 @@ class Layout:
                 defaults[spec.name] = {r[1]: _default(r[2], r[4]) for r in info}
         finally:
             probe.close()
-        return cls(columns, defaults, ddl)
+        open_status: dict[str, str] = {}
+        for project, status, _ in conn.execute(
+            "SELECT project, status, COUNT(*) AS n FROM main.ticket WHERE resolution = '' AND status != '' "
+            "GROUP BY project, status ORDER BY project, n DESC, status"
+        ):
+            open_status.setdefault(project, status)
+        return cls(columns, defaults, ddl, open_status)
 
     def script(self, scope: Scope) -> tuple[str, dict[str, str]]:
         """The SQL creating the overlay and views for ``scope``, and each table's as-of-cutoff query."""
@@ -227,7 +249,7 @@ class Layout:
                 continue  # a world-only table: no base rows, its unqualified name is ov's
             if spec.key is not None:
                 statements.append(f'CREATE TABLE ov."{name}__deleted" (key TEXT PRIMARY KEY)')
-            as_of = _as_of(spec, scope, "b")
+            as_of = _as_of(spec, scope, "b", self.open_status)
             select = ", ".join(f'{as_of[c]} AS "{c}"' if c in as_of else f'b."{c}"' for c in cols)
             conds = visible(spec, scope, "b")
             start[name] = f'SELECT {select} FROM main."{name}" AS b WHERE ' + " AND ".join([*conds, "1"])

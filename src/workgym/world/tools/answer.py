@@ -1,4 +1,4 @@
-"""Answer: end a question episode with the answer."""
+"""Answer: talk to the person who gave the task: ask them (when they are there), and answer."""
 
 from __future__ import annotations
 
@@ -18,3 +18,17 @@ def submit_answer(ctx: ToolContext, text: str) -> str:
         raise ToolError("the answer is empty")
     ctx.answer = text
     return f"answer submitted: {clip(text, 200)}"
+
+
+@tool("answer")
+def ask_user(ctx: ToolContext, question: str) -> str:
+    """Ask the person who gave you the task a question, when the task leaves out something you need.
+
+    Args:
+        question: one short question.
+    """
+    if ctx.user is None:
+        raise ToolError("nobody is there to ask in this episode; work from the workspace")
+    if not question.strip():
+        raise ToolError("the question is empty")
+    return f"They answer: {clip(ctx.user(question), 1000)}"

@@ -278,8 +278,9 @@ def update_ticket(
     assignee: str = "",
     priority: str = "",
     labels: list[str] | None = None,
+    resolution: str = "",
 ) -> str:
-    """Change a ticket's status (only along its project's workflow), assignee, priority or labels.
+    """Change a ticket's status (only along its project's workflow), assignee, priority, labels or resolution.
 
     Args:
         key: the ticket's key, e.g. ENG-12.
@@ -287,6 +288,7 @@ def update_ticket(
         assignee: the new assignee (name, handle, e-mail or id), or "none" to unassign.
         priority: the new priority, one of those used in the tracker.
         labels: the ticket's new labels (they replace the old ones; [] removes all).
+        resolution: how it was resolved, one of those used in the tracker (e.g. Fixed, Duplicate).
     """
     ctx.me()
     t = find_ticket(ctx, key)
@@ -327,8 +329,16 @@ def update_ticket(
             changes["labels"] = to_json_list(new_labels)
             _event(ctx, t["id"], "labels", " ".join(old), " ".join(new_labels))
             said.append(f"labels [{', '.join(old)}] -> [{', '.join(new_labels)}]")
-    if not status and not assignee and not priority and labels is None:
-        raise ToolError("nothing to change: give status, assignee, priority or labels")
+    if resolution:
+        known = list(ctx.facts.resolutions)
+        new = _canonical(resolution, known, "resolution") if known else resolution.strip()
+        if new != t["resolution"]:
+            changes["resolution"] = new
+            changes["resolved"] = ctx.now
+            _event(ctx, t["id"], "resolution", t["resolution"], new)
+            said.append(f"resolution {t['resolution'] or '-'} -> {new}")
+    if not status and not assignee and not priority and labels is None and not resolution:
+        raise ToolError("nothing to change: give status, assignee, priority, labels or resolution")
     if not changes:
         return f"{t['id']} already has those values; nothing changed"
     changes["updated"] = ctx.now
