@@ -26,3 +26,13 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("sample") / "workspace.db"
     build_workspace(sample_sources(), db)
     return db
+
+
+@pytest.fixture(scope="session")
+def titanium_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = shared_data / "titanium"
+    if not (root / "jira").is_dir():
+        pytest.skip(f"the titanium corpus is not under {shared_data}")
+    db = tmp_path_factory.mktemp("titanium") / "titanium.db"
+    build_workspace([root / "jira", root / "git_alloy"], db)
+    return db

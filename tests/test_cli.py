@@ -155,4 +155,35 @@ def test_when_demo_runs_then_every_stage_reports_and_its_files_exist(tmp_path: P
     assert "reset restores the untouched state: True" in text
     assert "4 sessions at once, 4 distinct states" in text  # the env server keeps sessions apart
     assert "MCP over stdio: 28 tools; search_tickets -> " in text and "[Open]" in text
+    assert "150 tasks in" in text and "replay" in text  # step 6 mined the sample's tasks
+    assert (out / "tasks.jsonl").is_file() and (out / "tasks.md").is_file()
     assert "Where to look" in text
+
+
+def test_when_tasks_are_mined_then_the_jsonl_and_its_review_are_written(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "tasks.jsonl"
+    result = runner.invoke(app, ["tasks", str(sample_db), "-o", str(out), "--n", "30", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 30 and all(json.loads(line)["gold"] for line in lines)
+    review = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert review.startswith("# Tasks") and "Evidence:" in review
+    assert "30 tasks in" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--split", "train"], 2, "two different names"),  # one split name
+        (["--split", "a,a"], 2, "two different names"),  # the same name twice
+        (["--families", "lookups"], 1, "unknown families"),  # a family that does not exist
+    ],
+)
+def test_when_tasks_get_bad_options_then_the_error_says_what_to_give(
+    sample_db: Path, tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    result = runner.invoke(app, ["tasks", str(sample_db), "-o", str(tmp_path / "t.jsonl"), *args])
+    assert result.exit_code == code
+    assert message in result.output

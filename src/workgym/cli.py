@@ -439,6 +439,95 @@ def serve_env(
     )
 
 
+def _tasks(
+    workspace: Path,
+    out: Path,
+    n: int,
+    seed: int,
+    families: list[str] | None,
+    splits: tuple[str, str],
+    test_share: float,
+) -> None:
+    from workgym.tasks import generate_tasks, write_tasks
+    from workgym.tasks.review import review
+    from workgym.world import World
+
+    world = World.open(workspace)
+    with Progress(
+        TextColumn("[bold]validating[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        job = bar.add_task("validate", total=None)
+        tasks, report = generate_tasks(
+            world,
+            n=n,
+            seed=seed,
+            families=families,
+            splits=splits,
+            test_share=test_share,
+            progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    write_tasks(tasks, out)
+    md = out.with_suffix(".md")
+    md.write_text(review(world, tasks), encoding="utf-8")
+    table = Table("family", "drafts", "validated", "kept", *splits, title="tasks")
+    for family in report.drafts:
+        kept = [t for t in tasks if t.family == family]
+        table.add_row(
+            family,
+            str(report.drafts[family]),
+            str(report.validated[family]),
+            str(report.kept[family]),
+            *(str(sum(t.split == s for t in kept)) for s in splits),
+        )
+    console.print(table)
+    for (family, reason), count in sorted(report.dropped.items()):
+        console.print(f"  dropped {count:>4} {family}: {reason}")
+    multi = report.share(tasks, lambda t: t.features.get("sources", 1) >= 2)
+    replay = report.share(tasks, lambda t: t.family == "replay")
+    console.print(
+        f"{len(tasks)} tasks in {report.seconds:.1f} s: every one solved by the oracle (1.0) and failed by "
+        f"the noop and plausible-wrong agents (0.0); {multi:.0%} span 2+ sources, {replay:.0%} replay real history"
+    )
+    console.print(f"wrote {out} and {md} (a review of a sample, with the evidence behind each)")
+
+
+@app.command()
+def tasks(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file (raw or anonymized).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The tasks file to write (JSONL).")] = Path(
+        "tasks.jsonl"
+    ),
+    n: Annotated[int, typer.Option("--n", min=1, help="How many tasks to aim for.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Makes the draws.")] = 0,
+    families: Annotated[
+        str | None, typer.Option("--families", help="Comma-separated families (default all).")
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="The two splits' names.")] = "train,test",
+    test_share: Annotated[
+        float,
+        typer.Option("--test-share", min=0.0, max=1.0, help="About what share goes to the second split."),
+    ] = 0.2,
+) -> None:
+    """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify.
+
+    Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each).
+
+    Example:
+        workgym tasks anon.db -o tasks.jsonl --n 1000 --seed 0
+        workgym tasks anon.db --families replay,workflow --split train,test
+    """
+    names = tuple(s.strip() for s in split.split(",") if s.strip())
+    if len(names) != 2 or names[0] == names[1]:
+        raise _fail(f"--split takes two different names, e.g. train,test (got {split!r})", 2)
+    chosen = [f.strip() for f in families.split(",") if f.strip()] if families else None
+    with _errors():
+        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share)
+
+
 def _demo_episode(anon: Path) -> str | None:
     """Act as the assignee of an open ticket: search, read, comment; then diff, fork and reset."""
     from workgym.world import EMPTY_HASH, World
@@ -527,6 +616,17 @@ def _demo_faces(anon: Path, persona: str, log: Path) -> None:
     console.print(f"MCP over stdio: {count} tools; search_tickets -> {escape(first[:80])} (workgym mcp)")
 
 
+def _demo_show_tasks(path: Path) -> None:
+    """One task of each family, as an agent would read it."""
+    from workgym.tasks import read_tasks
+
+    shown: set[str] = set()
+    for task in read_tasks(path.read_text(encoding="utf-8")):
+        if task.family not in shown:
+            shown.add(task.family)
+            console.print(f"  [bold]{task.family:9}[/] {escape(task.instruction)}")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo's outputs.")] = Path(
@@ -564,12 +664,17 @@ def demo(
         if persona is not None:
             console.rule("5. faces: the same world over HTTP sessions and MCP")
             _demo_faces(anon, persona, out / "mcp-server.log")
+        console.rule("6. tasks: anon.db -> tasks.jsonl + tasks.md")
+        tasks_file = out / "tasks.jsonl"
+        _tasks(anon, tasks_file, 150, 0, None, ("train", "test"), 0.2)
+        _demo_show_tasks(tasks_file)
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
     console.print(f"  inspect     workgym inspect {db}")
     console.print("  world       python: World.open(...).episode(...).step(...)   (docs/world.md)")
     console.print(f"  serve it    workgym serve-env {anon}   |   workgym mcp {anon} --persona ...")
+    console.print(f"  tasks       {out / 'tasks.jsonl'}   review {out / 'tasks.md'}")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 
 

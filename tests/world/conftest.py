@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.world.helpers import CUTOFF, ME
-from workgym.link.build import build_workspace
 from workgym.world import Episode, World
 
 
@@ -54,13 +53,3 @@ def private_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture(scope="session")
 def private_world(private_db: Path) -> World:
     return World.open(private_db)
-
-
-@pytest.fixture(scope="session")
-def titanium_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = shared_data / "titanium"
-    if not (root / "jira").is_dir():
-        pytest.skip(f"the titanium corpus is not under {shared_data}")
-    db = tmp_path_factory.mktemp("titanium") / "titanium.db"
-    build_workspace([root / "jira", root / "git_alloy"], db)
-    return db

@@ -1,0 +1,94 @@
+"""How fast tasks are drafted and validated, beside a validator that opens a fresh episode per run.
+
+On the anonymized-or-raw sample and titanium (built from ../shared/data when present): the time
+of ``generate_tasks(n=1000)`` end to end (draft, validate, deduplicate, split), and the validation
+of the same drafts two ways in the same process: ours (one episode per cutoff, persona and tool
+set, reset between the oracle, noop and plausible-wrong runs) and a baseline that opens a new
+episode for every run, as a harness without cheap reset would. The ratio is the figure to compare.
+
+    python benchmarks/bench_tasks.py [--data ../shared/data] [--n 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from workgym.cli import sample_sources
+from workgym.link.build import build_workspace
+from workgym.tasks import Task, generate_tasks
+from workgym.tasks.families import FAMILIES, SHARES, Draft, Gen
+from workgym.tasks.users import ScriptedUser
+from workgym.tasks.validate import LIMITS, Validator
+from workgym.world import Episode, World
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+class FreshEpisodes(Validator):
+    """The baseline: a new episode for every agent run."""
+
+    def episode(self, task: Task) -> tuple[Episode, bool]:
+        user = ScriptedUser(task.user) if task.user else None
+        ep = self.world.episode(
+            cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user, limits=LIMITS
+        )
+        return ep, True
+
+
+def drafts(world: World, n: int) -> list[Draft]:
+    g = Gen(world, 0)
+    try:
+        return [d for f in FAMILIES for d in FAMILIES[f](g, round(n * SHARES[f] * 1.6))]
+    finally:
+        g.close()
+
+
+def timed_validation(validator: Validator, items: list[Draft]) -> tuple[float, int]:
+    started = time.perf_counter()
+    kept = sum(validator.validate(d).task is not None for d in items)
+    validator.close()
+    return time.perf_counter() - started, kept
+
+
+def measure(name: str, db: Path, n: int) -> None:
+    world = World.open(db)
+    started = time.perf_counter()
+    tasks, report = generate_tasks(world, n=n, seed=0)
+    total = time.perf_counter() - started
+    items = drafts(world, n)
+    ours, kept = timed_validation(Validator(world), items)
+    base, kept_base = timed_validation(FreshEpisodes(world), items)
+    assert kept == kept_base, (kept, kept_base)
+    print(f"\n{name}")
+    print(f"  generate_tasks(n={n}): {len(tasks)} tasks in {total:.1f} s ({len(tasks) / total:,.0f} tasks/s)")
+    print(
+        f"  validate {len(items)} drafts ({kept} pass): {ours:.2f} s; fresh episode per run {base:.2f} s "
+        f"({base / ours:.1f}x)"
+    )
+    print(f"  kept by family: {dict(report.kept)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--n", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.db"
+        build_workspace(sample_sources(), sample)
+        measure("sample", sample, min(args.n, 150))
+        titanium = args.data / "titanium"
+        if (titanium / "jira").is_dir():
+            db = Path(tmp) / "titanium.db"
+            build_workspace([titanium / "jira", titanium / "git_alloy"], db)
+            measure("titanium", db, args.n)
+        else:
+            print(f"\ntitanium: not found under {args.data}; skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Validation: a draft ships only if the oracle scores 1.0 and the noop and plausible-wrong agents 0.0.
+
+For each draft, in an episode at its cutoff and as its persona:
+
+1. **oracle**: run the gold actions (every one must succeed); the diff they leave becomes the
+   task's state checks (per field; ids, times and free text left out; a ticket's history rows
+   follow from its fields) and its footprint (``no_collateral``). The task must score 1.0.
+2. **noop**: nothing done; it must score 0.0 (the tau2-bench failure where doing nothing passes).
+3. **plausible-wrong**: the gold actions aimed at a distractor; it must score 0.0.
+
+A draft that fails is dropped and counted by reason. Episodes are reused across drafts with the
+same cutoff, persona and tools (reset costs nothing); clarify drafts get their own, with their
+scripted user.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from workgym.tasks.checks import Scorer, footprint
+from workgym.tasks.families.base import SOURCE_OF, Draft
+from workgym.tasks.model import Call, Check, Task
+from workgym.tasks.users import ScriptedUser
+from workgym.world import Episode, Limits, StateDiff, World
+
+UNPREDICTABLE = frozenset(
+    {
+        "id",
+        "created",
+        "updated",
+        "resolved",
+        "ts",
+        "date",
+        "committed",
+        "authored",
+        "locator",
+        "source_id",
+        "edited",
+    }
+)
+"""Fields no agent can predict (new ids, times, where a row came from): never checked."""
+
+FREE_TEXT = frozenset({"body", "text", "description", "message", "subject", "title", "summary", "references"})
+"""Fields the agent words itself: checked by a ``references`` check where it matters, never verbatim."""
+
+SIDE_EFFECTS = frozenset({"ticket_event"})
+"""Tables a tool writes as a consequence of a checked change (a ticket's history)."""
+
+LIMITS = Limits(max_steps=200, max_seconds=3600)
+"""Validation's limits: the gold actions must never be cut off."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A draft's validation: the task (None when dropped) and why it was dropped."""
+
+    task: Task | None
+    reason: str
+
+
+def run_calls(episode: Episode, calls: Sequence[Call]) -> list[str]:
+    """Run calls in order; the error texts of those that failed."""
+    return [obs.text for obs in (episode.step(c.to_dict()) for c in calls) if obs.info.get("error")]
+
+
+def derived_checks(diff: StateDiff) -> list[Check]:
+    """The ``changes`` checks a diff implies, field by field, leaving out what cannot be predicted."""
+    checks: list[Check] = []
+    for change in diff.changes:
+        if change.table in SIDE_EFFECTS:
+            continue
+        skip = UNPREDICTABLE | FREE_TEXT
+        if change.kind == "inserted":
+            fields = {k: v for k, v in change.row.items() if k not in skip}
+            checks.append(Check(kind="changes", table=change.table, op="inserted", fields=fields))
+        elif change.kind == "updated":
+            fields = {f.field: f.new for f in change.fields if f.field not in skip}
+            if fields:
+                checks.append(
+                    Check(kind="changes", table=change.table, op="updated", key=change.key, fields=fields)
+                )
+        else:
+            checks.append(Check(kind="changes", table=change.table, op="deleted", key=change.key))
+    return checks
+
+
+def features(draft: Draft) -> dict[str, int]:
+    """The difficulty features of a task: hops, sources, tools, actions, distractors, instruction length."""
+    apps = {SOURCE_OF.get(e.kind, e.kind) for e in draft.evidence} - {"directory"}
+    return {
+        "hops": draft.hops,
+        "sources": max(1, len(apps)),
+        "tools": len({c.name for c in draft.gold}),
+        "actions": len(draft.gold),
+        "distractors": draft.distractors,
+        "instruction_chars": len(draft.instruction),
+    }
+
+
+class Validator:
+    """Validates drafts against one world, reusing episodes where it can."""
+
+    def __init__(self, world: World, scorer: Scorer | None = None, cached: int = 64) -> None:
+        self.world = world
+        self.scorer = scorer or Scorer(world)
+        self._cached = cached
+        self._episodes: OrderedDict[tuple[str | None, str | None, tuple[str, ...]], Episode] = OrderedDict()
+        self.default_tools = tuple(t["function"]["name"] for t in world.tools())
+
+    def tools_for(self, draft: Draft) -> tuple[str, ...]:
+        """The tools a task allows: all, with ``ask_user`` when it has a user to ask."""
+        every = tuple(t["function"]["name"] for t in self.world.tools(user=True))
+        return every if draft.user else self.default_tools
+
+    def episode(self, task: Task) -> tuple[Episode, bool]:
+        """A fresh-state episode for ``task``, and whether the caller must close it."""
+        if task.user:
+            user = ScriptedUser(task.user)
+            return self.world.episode(
+                cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user, limits=LIMITS
+            ), True
+        key = (task.cutoff, task.persona, task.tools)
+        ep = self._episodes.get(key)
+        if ep is None:
+            ep = self.world.episode(cutoff=task.cutoff, persona=task.persona, tools=task.tools, limits=LIMITS)
+            self._episodes[key] = ep
+            while len(self._episodes) > self._cached:
+                self._episodes.popitem(last=False)[1].close()
+        else:
+            self._episodes.move_to_end(key)
+            ep.reset(seed=0)
+        return ep, False
+
+    def validate(self, draft: Draft) -> Outcome:
+        """Run the oracle, noop and plausible-wrong agents on a draft; the task if it passes."""
+        task = Task(
+            family=draft.family,
+            instruction=draft.instruction,
+            cutoff=draft.cutoff,
+            persona=draft.persona,
+            tools=self.tools_for(draft),
+            gold=tuple(draft.gold),
+            checks=tuple(draft.checks),
+            wrong=tuple(draft.wrong),
+            features=features(draft),
+            evidence=tuple(draft.evidence),
+            entity=draft.entity,
+            user=tuple(draft.user),
+        )
+        try:
+            ep, owned = self.episode(task)
+        except ValueError as exc:
+            return Outcome(None, f"no episode ({str(exc)[:40]})")
+        try:
+            failed = run_calls(ep, task.gold)
+            if failed:
+                return Outcome(None, "a gold action failed")
+            diff = ep.state_diff()
+            asks = any(c.kind == "answer" for c in task.checks)
+            if asks and diff:
+                return Outcome(None, "a question's gold actions write")
+            derived = derived_checks(diff) if draft.derive_changes else []
+            checks = (*task.checks, *derived, footprint(diff))
+            if not any(c.gate and c.kind != "no_collateral" for c in checks):
+                return Outcome(None, "nothing to check")
+            task = replace(task, checks=checks)
+            if self.scorer.score(task, ep).reward != 1.0:
+                return Outcome(None, "oracle scores below 1")
+            ep.reset(seed=0)
+            if self.scorer.score(task, ep).reward != 0.0:
+                return Outcome(None, "noop passes")
+            if not task.wrong:
+                return Outcome(None, "no plausible-wrong actions")
+            ep.reset(seed=0)
+            run_calls(ep, task.wrong)
+            if self.scorer.score(task, ep).reward != 0.0:
+                return Outcome(None, "plausible-wrong passes")
+            return Outcome(task.with_id(), "ok")
+        finally:
+            if owned:
+                ep.close()
+
+    def close(self) -> None:
+        """Close the cached episodes."""
+        for ep in self._episodes.values():
+            ep.close()
+        self._episodes.clear()
+
+
+__all__ = [
+    "FREE_TEXT",
+    "SIDE_EFFECTS",
+    "UNPREDICTABLE",
+    "Outcome",
+    "Validator",
+    "derived_checks",
+    "features",
+    "run_calls",
+]
