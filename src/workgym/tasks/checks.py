@@ -87,7 +87,7 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^\w@.+-]+", " ", text).replace(". ", " ").split()).strip(" .")
 
 
-def _named(needle: str, hay: str) -> bool:
+def named(needle: str, hay: str) -> bool:
     """Whether normalised ``needle`` occurs in normalised ``hay`` as whole words."""
     if not needle:
         return False
@@ -179,16 +179,16 @@ class Scorer:
         if check.match == "value":
             want = normalize(str(check.expected))
             others = [
-                c for c in check.choices if (n := normalize(c)) != want and n not in want and _named(n, said)
+                c for c in check.choices if (n := normalize(c)) != want and n not in want and named(n, said)
             ]
-            ok = _named(want, said) and not others
+            ok = named(want, said) and not others
             return ok, f"expected {check.expected!r}" + (f"; also named {others}" if others else "")
         # entity
-        hit = any(_named(normalize(a), said) for a in check.aliases)
+        hit = any(named(normalize(a), said) for a in check.aliases)
         if not hit:
             return False, f"does not name {check.expected}"
-        others = [pid for name, pid in self._names if pid != check.expected and _named(name, said)]
-        others += [c for c in check.choices if _named(normalize(c), said)]
+        others = [pid for name, pid in self._names if pid != check.expected and named(name, said)]
+        others += [c for c in check.choices if named(normalize(c), said)]
         if others:
             return False, f"names {check.expected} but also {sorted(set(others))[:5]}"
         return True, f"names {check.expected}"
@@ -278,4 +278,4 @@ def footprint(diff: StateDiff) -> Check:
     return Check(kind="no_collateral", fields=fields, where=anchors)
 
 
-__all__ = ["ANCHORS", "CheckResult", "Score", "Scorer", "footprint", "normalize"]
+__all__ = ["ANCHORS", "CheckResult", "Score", "Scorer", "footprint", "named", "normalize"]

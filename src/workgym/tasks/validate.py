@@ -15,15 +15,14 @@ scripted user.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from workgym.tasks.checks import Scorer, footprint
+from workgym.tasks.checks import Scorer, footprint, named, normalize
 from workgym.tasks.families.base import SOURCE_OF, Draft
 from workgym.tasks.model import Call, Check, Task
 from workgym.tasks.users import ScriptedUser
-from workgym.world import Episode, Limits, StateDiff, World
+from workgym.world import Episode, EpisodePool, Limits, StateDiff, World
 
 UNPREDICTABLE = frozenset(
     {
@@ -58,6 +57,21 @@ class Outcome:
 
     task: Task | None
     reason: str
+
+
+def _gives_away(task: Task) -> bool:
+    """Whether the instruction itself names the answer (a guess from its words would pass)."""
+    said = normalize(task.instruction)
+    for check in task.checks:
+        if check.kind != "answer":
+            continue
+        if check.match == "entity" and any(len(a) >= 3 and named(normalize(a), said) for a in check.aliases):
+            return True
+        if check.match == "value" and named(normalize(str(check.expected)), said):
+            return True
+        if check.match == "set" and any(str(k).upper() in task.instruction.upper() for k in check.expected):
+            return True
+    return False
 
 
 def run_calls(episode: Episode, calls: Sequence[Call]) -> list[str]:
@@ -102,36 +116,21 @@ def features(draft: Draft) -> dict[str, int]:
 class Validator:
     """Validates drafts against one world, reusing episodes where it can."""
 
-    def __init__(self, world: World, scorer: Scorer | None = None, cached: int = 64) -> None:
+    def __init__(self, world: World, scorer: Scorer | None = None) -> None:
         self.world = world
         self.scorer = scorer or Scorer(world)
-        self._cached = cached
-        self._episodes: OrderedDict[tuple[str | None, str | None, tuple[str, ...]], Episode] = OrderedDict()
+        self.pool = EpisodePool(world, LIMITS, size=64)
         self.default_tools = tuple(t["function"]["name"] for t in world.tools())
+        self.user_tools = tuple(t["function"]["name"] for t in world.tools(user=True))
 
     def tools_for(self, draft: Draft) -> tuple[str, ...]:
         """The tools a task allows: all, with ``ask_user`` when it has a user to ask."""
-        every = tuple(t["function"]["name"] for t in self.world.tools(user=True))
-        return every if draft.user else self.default_tools
+        return self.user_tools if draft.user else self.default_tools
 
     def episode(self, task: Task) -> tuple[Episode, bool]:
         """A fresh-state episode for ``task``, and whether the caller must close it."""
-        if task.user:
-            user = ScriptedUser(task.user)
-            return self.world.episode(
-                cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user, limits=LIMITS
-            ), True
-        key = (task.cutoff, task.persona, task.tools)
-        ep = self._episodes.get(key)
-        if ep is None:
-            ep = self.world.episode(cutoff=task.cutoff, persona=task.persona, tools=task.tools, limits=LIMITS)
-            self._episodes[key] = ep
-            while len(self._episodes) > self._cached:
-                self._episodes.popitem(last=False)[1].close()
-        else:
-            self._episodes.move_to_end(key)
-            ep.reset(seed=0)
-        return ep, False
+        user = ScriptedUser(task.user) if task.user else None
+        return self.pool.get(cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user)
 
     def validate(self, draft: Draft) -> Outcome:
         """Run the oracle, noop and plausible-wrong agents on a draft; the task if it passes."""
@@ -149,6 +148,8 @@ class Validator:
             entity=draft.entity,
             user=tuple(draft.user),
         )
+        if _gives_away(task):
+            return Outcome(None, "the instruction names the answer")
         try:
             ep, owned = self.episode(task)
         except ValueError as exc:
@@ -183,10 +184,8 @@ class Validator:
                 ep.close()
 
     def close(self) -> None:
-        """Close the cached episodes."""
-        for ep in self._episodes.values():
-            ep.close()
-        self._episodes.clear()
+        """Close the pooled episodes."""
+        self.pool.close()
 
 
 __all__ = [

@@ -6,15 +6,18 @@ an :class:`Observation`; ``reset()``, ``fork()``, ``state_diff()`` and ``state_h
 state. See docs/world.md.
 """
 
-from workgym.world.core import EMPTY_HASH, Episode, Limits, Observation, World
+from workgym.world.core import EMPTY_HASH, USER_TOOLS, Episode, Limits, Observation, User, World
+from workgym.world.pool import EpisodePool
 from workgym.world.schema import REGISTRY, CallError, Tool, ToolError, tool
 from workgym.world.state import FieldChange, RowChange, StateDiff
 
 __all__ = [
     "EMPTY_HASH",
     "REGISTRY",
+    "USER_TOOLS",
     "CallError",
     "Episode",
+    "EpisodePool",
     "FieldChange",
     "Limits",
     "Observation",
@@ -22,6 +25,7 @@ __all__ = [
     "StateDiff",
     "Tool",
     "ToolError",
+    "User",
     "World",
     "tool",
 ]

@@ -259,8 +259,8 @@ class Gen:
         """How people name a commit, and the gold calls that find and read it.
 
         By its subject line, quoted, when that says what the change does and names no ticket (a
-        key would give a chain's next hop away); else by its short sha and author, as people
-        paste it. None when the commit is not visible.
+        key would give a chain's next hop away); else by its short sha, as people
+        paste it, with its date. None when the commit is not visible.
         """
         row = self.rows('SELECT message, author, committed FROM "commit" WHERE id = ?', (sha,))
         if not row:
@@ -275,8 +275,7 @@ class Gen:
                 Call("search_commits", {"query": self.words(head)}),
                 read,
             ]
-        by = f" by {self.name(row[0]['author'])}" if self.is_person(row[0]["author"]) else ""
-        return f"commit {sha[:10]}{by} ({row[0]['committed'][:10]})", [read]
+        return f"commit {sha[:10]} ({row[0]['committed'][:10]})", [read]
 
     def unique(self, table: str, column: str, value: str) -> bool:
         """Whether exactly one visible row of ``table`` has this ``column`` value."""

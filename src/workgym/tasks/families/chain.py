@@ -209,6 +209,8 @@ def _merged_by(g: Gen, budget: int) -> list[Draft]:
         if t is None or not g.title(t) or not g.is_person(comment[0]["author"]):
             continue
         merger = commit[0]["author"]
+        if merger == comment[0]["author"]:
+            continue  # the instruction names the commenter: it would name the answer
         others = g.rows(
             "SELECT id, author FROM \"commit\" WHERE author != ? AND message LIKE 'Merge pull request%' ORDER BY id LIMIT 50",
             (merger,),

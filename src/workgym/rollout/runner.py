@@ -1,0 +1,414 @@
+"""The runner: agents x tasks x trials, in parallel, streamed to disk, resumable, failures attributed.
+
+::
+
+    summary = run(RunConfig(workspace=Path("anon.db"), tasks=tasks, agents=[AgentSpec("oracle")],
+                            trials=3, concurrency=2, out=Path("runs/oracle")))
+
+* **Where episodes run.** Agents that wait on a model run under asyncio in this process,
+  ``concurrency`` at a time. CPU-bound agents (oracle, noop, random) run in ``concurrency`` worker
+  processes, each with the world opened once and episodes reused per cutoff, persona and tools
+  (reset between them), or on Ray with ``executor="ray"`` (``address`` for a cluster).
+* **Streamed and resumable.** Each finished episode is one line of ``trajectories.jsonl``,
+  written and flushed at once. A run killed and started again reads the file, drops a line cut
+  off by the kill, and runs only the episodes not there: none is lost or duplicated. When every
+  episode is in, the file is rewritten in a fixed order (agent, task, trial) and
+  ``summary.json`` is written.
+* **A bad rollout is data.** A model endpoint that fails for good, an agent that breaks, a
+  checker that raises: each is recorded once on the trajectory as ``failure: {boundary, error}``
+  and the run goes on. A bad tool call is an error observation in the steps, not a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workgym.agents import Agent, AgentError, AgentSpec, EndpointError, Recorder, make_agent
+from workgym.rollout.metrics import run_summary
+from workgym.tasks import Scorer, Task
+from workgym.tasks.users import ScriptedUser
+from workgym.world import Episode, EpisodePool, Limits, World
+
+TRAJECTORIES = "trajectories.jsonl"
+SUMMARY = "summary.json"
+RUN = "run.json"
+
+
+class RunError(Exception):
+    """A run that cannot start: a folder holding another workspace's episodes, a bad executor."""
+
+
+@dataclass
+class RunConfig:
+    """What to run.
+
+    Attributes:
+        workspace: the workspace file the tasks were mined from.
+        tasks: the tasks.
+        agents: the agents, as specs.
+        trials: tries per agent and task (pass^k needs k of them).
+        concurrency: episodes at once (processes for CPU agents, coroutines for LLM agents).
+        out: the run's folder.
+        executor: ``local`` or ``ray``.
+        address: a Ray cluster's address (None: a local Ray).
+        max_steps: an episode's step limit.
+        seed: added to each trial's number to make the episode's seed.
+    """
+
+    workspace: Path
+    tasks: Sequence[Task]
+    agents: Sequence[AgentSpec]
+    trials: int = 1
+    concurrency: int = 1
+    out: Path = Path("runs/run")
+    executor: str = "local"
+    address: str | None = None
+    max_steps: int = 30
+    seed: int = 0
+    progress: Callable[[int, int, int], None] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One episode to run: an agent, a task, a trial."""
+
+    agent: AgentSpec
+    task: Task
+    trial: int
+
+    def key(self, label: str) -> str:
+        """How trajectories.jsonl names it (for resuming)."""
+        return f"{label}|{self.task.id}|{self.trial}"
+
+
+def episode_key(t: dict[str, Any]) -> str:
+    """The key of a trajectory line."""
+    return f"{t['agent']}|{t['task_id']}|{t['trial']}"
+
+
+def _episode(pool: EpisodePool, task: Task, seed: int, *, reuse: bool = True) -> tuple[Episode, bool]:
+    """A fresh-state episode for a task (with its scripted user when it has one)."""
+    user = ScriptedUser(task.user) if task.user else None
+    return pool.get(
+        cutoff=task.cutoff, persona=task.persona, tools=task.tools, seed=seed, user=user, reuse=reuse
+    )
+
+
+def _drive(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never waits (a CPU agent's ``solve``) without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    coro.close()
+    raise AgentError("a CPU-bound agent awaited something; run it as a concurrent agent")
+
+
+def _trajectory(
+    world: World,
+    unit: Unit,
+    agent: Agent,
+    rec: Recorder,
+    score: Any,
+    failure: dict[str, str] | None,
+    seconds: float,
+    seed: int,
+) -> dict[str, Any]:
+    ep = rec.episode
+    return {
+        "task_id": unit.task.id,
+        "family": unit.task.family,
+        "split": unit.task.split,
+        "sources": unit.task.features.get("sources", 1),
+        "difficulty": unit.task.difficulty,
+        "world": world.fingerprint,
+        "agent": agent.label,
+        "model": agent.model or None,
+        "seed": seed,
+        "trial": unit.trial,
+        "steps": [s.to_dict() for s in rec.steps],
+        "answer": ep.answer,
+        "terminated": ep.terminated,
+        "truncated": ep.truncated,
+        "reward": score.reward if score else 0.0,
+        "partial": score.partial if score else 0.0,
+        "checks": [r.to_dict() for r in score.results] if score else [],
+        "failure": failure,
+        "tokens": dict(rec.tokens),
+        "seconds": {
+            "env": round(rec.env_seconds, 6),
+            "model": round(rec.model_seconds, 6),
+            "total": round(seconds, 6),
+        },
+    }
+
+
+def _finish(
+    world: World,
+    scorer: Scorer,
+    unit: Unit,
+    agent: Agent,
+    rec: Recorder,
+    failure: dict[str, str] | None,
+    started: float,
+    seed: int,
+) -> dict[str, Any]:
+    score = None
+    try:
+        score = scorer.score(unit.task, rec.episode)
+    except Exception as exc:  # a checker bug is recorded against the checker, and the run goes on
+        failure = failure or {"boundary": "checker", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return _trajectory(world, unit, agent, rec, score, failure, time.perf_counter() - started, seed)
+
+
+def _failure(exc: BaseException) -> dict[str, str]:
+    boundary = "endpoint" if isinstance(exc, EndpointError) else "agent"
+    return {"boundary": boundary, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+
+
+def run_one(
+    world: World, scorer: Scorer, episodes: EpisodePool, unit: Unit, seed_base: int
+) -> dict[str, Any]:
+    """Run one episode of a CPU-bound agent, synchronously; its trajectory."""
+    agent = make_agent(unit.agent)
+    seed = seed_base + unit.trial
+    ep, owned = _episode(episodes, unit.task, seed)
+    rec = Recorder(ep)
+    started = time.perf_counter()
+    failure = None
+    try:
+        _drive(agent.solve(unit.task, rec, seed=seed))
+    except Exception as exc:  # the agent's failure, recorded; the run goes on
+        failure = _failure(exc)
+    try:
+        return _finish(world, scorer, unit, agent, rec, failure, started, seed)
+    finally:
+        if owned:
+            ep.close()
+
+
+async def run_one_async(
+    world: World, scorer: Scorer, episodes: EpisodePool, unit: Unit, seed_base: int
+) -> dict[str, Any]:
+    """Run one episode of an agent that waits on a model; its trajectory."""
+    agent = make_agent(unit.agent)
+    seed = seed_base + unit.trial
+    ep, _ = _episode(episodes, unit.task, seed, reuse=False)
+    rec = Recorder(ep)
+    started = time.perf_counter()
+    failure = None
+    try:
+        await agent.solve(unit.task, rec, seed=seed)
+    except Exception as exc:  # the endpoint's or the agent's failure, recorded; the run goes on
+        failure = _failure(exc)
+    try:
+        return _finish(world, scorer, unit, agent, rec, failure, started, seed)
+    finally:
+        ep.close()
+
+
+# -- worker processes and Ray ---------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(workspace: str, max_steps: int) -> None:
+    world = World.open(workspace)
+    _WORKER.update(
+        world=world, scorer=Scorer(world), episodes=EpisodePool(world, Limits(max_steps=max_steps))
+    )
+
+
+def _run_chunk(chunk: list[tuple[AgentSpec, dict[str, Any], int]], seed_base: int) -> list[dict[str, Any]]:
+    w = _WORKER
+    return [
+        run_one(w["world"], w["scorer"], w["episodes"], Unit(a, Task.from_dict(t), trial), seed_base)
+        for a, t, trial in chunk
+    ]
+
+
+def _ray_chunk(
+    workspace: str, max_steps: int, chunk: list[tuple[AgentSpec, dict[str, Any], int]], seed_base: int
+) -> list[dict[str, Any]]:
+    if not _WORKER:
+        _init_worker(workspace, max_steps)
+    return _run_chunk(chunk, seed_base)
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+def load_trajectories(path: Path) -> list[dict[str, Any]]:
+    """The trajectories of a run file; a last line cut off by a kill is removed from the file."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with path.open("r+b") as f:
+            f.truncate(end)
+        data = data[:end]
+    out = []
+    for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise RunError(
+                f"{path}:{number}: not a trajectory (the file is damaged; move it aside)"
+            ) from None
+    return out
+
+
+def _chunks(units: Sequence[Unit], size: int) -> Iterable[list[Unit]]:
+    for at in range(0, len(units), size):
+        yield list(units[at : at + size])
+
+
+def run(config: RunConfig) -> dict[str, Any]:
+    """Run every (agent, task, trial) not already in the run's folder; returns the summary.
+
+    Raises:
+        RunError: the folder holds episodes of another workspace, or the executor is unknown.
+        ValueError: an agent spec is not usable.
+    """
+    if config.executor not in ("local", "ray"):
+        raise RunError(f"unknown executor {config.executor!r} (local or ray)")
+    world = World.open(config.workspace)
+    config.out.mkdir(parents=True, exist_ok=True)
+    path = config.out / TRAJECTORIES
+    done = load_trajectories(path)
+    other = {t["world"] for t in done} - {world.fingerprint}
+    if other:
+        raise RunError(
+            f"{config.out} holds episodes of another workspace ({sorted(other)[0][:12]}…); use another folder"
+        )
+    agents = {spec: make_agent(spec) for spec in config.agents}
+    every_unit = [
+        Unit(spec, task, trial)
+        for spec in config.agents
+        for task in config.tasks
+        for trial in range(config.trials)
+    ]
+    position = {u.key(agents[u.agent].label): at for at, u in enumerate(every_unit)}
+    finished = {episode_key(t) for t in done}
+    units = [u for u in every_unit if u.key(agents[u.agent].label) not in finished]
+    _write_run_file(config, world)
+    total = len(units) + len(finished)
+    state = {"done": len(finished), "won": sum(1 for t in done if t["reward"] >= 1.0)}
+    with path.open("a", encoding="utf-8") as out:
+
+        def write(trajectory: dict[str, Any]) -> None:
+            out.write(json.dumps(trajectory, ensure_ascii=False, sort_keys=True) + "\n")
+            out.flush()
+            state["done"] += 1
+            state["won"] += trajectory["reward"] >= 1.0
+            if config.progress:
+                config.progress(state["done"], total, state["won"])
+
+        if config.progress:
+            config.progress(state["done"], total, state["won"])
+        cpu = [u for u in units if not agents[u.agent].concurrent]
+        llm = [u for u in units if agents[u.agent].concurrent]
+        if cpu:
+            _run_cpu(config, world, cpu, write)
+        if llm:
+            asyncio.run(_run_llm(config, world, llm, write))
+    every = load_trajectories(path)
+    every.sort(key=lambda t: position.get(episode_key(t), len(position)))
+    tmp = path.with_suffix(".jsonl.tmp")
+    tmp.write_text(
+        "".join(json.dumps(t, ensure_ascii=False, sort_keys=True) + "\n" for t in every), encoding="utf-8"
+    )
+    os.replace(tmp, path)
+    summary = run_summary(every, seed=config.seed)
+    (config.out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return summary
+
+
+def _write_run_file(config: RunConfig, world: World) -> None:
+    info = {
+        "workspace": str(config.workspace),
+        "world": world.fingerprint,
+        "agents": [make_agent(a).label for a in config.agents],
+        "trials": config.trials,
+        "tasks": len(config.tasks),
+        "max_steps": config.max_steps,
+        "seed": config.seed,
+    }
+    (config.out / RUN).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _run_cpu(
+    config: RunConfig, world: World, units: list[Unit], write: Callable[[dict[str, Any]], None]
+) -> None:
+    size = max(1, min(64, len(units) // (config.concurrency * 4) or 1))
+    payload = [[(u.agent, u.task.to_dict(), u.trial) for u in chunk] for chunk in _chunks(units, size)]
+    if config.executor == "ray":
+        import ray  # an optional extra: imported only when asked for
+
+        if not ray.is_initialized():
+            if config.address:
+                ray.init(address=config.address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=max(1, config.concurrency), include_dashboard=False, log_to_driver=False)
+        remote = ray.remote(_ray_chunk)
+        pending = [
+            remote.remote(str(config.workspace), config.max_steps, chunk, config.seed) for chunk in payload
+        ]
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for trajectory in ray.get(ready[0]):
+                write(trajectory)
+        return
+    if config.concurrency <= 1:
+        episodes = EpisodePool(world, Limits(max_steps=config.max_steps))
+        scorer = Scorer(world)
+        try:
+            for u in units:
+                write(run_one(world, scorer, episodes, u, config.seed))
+        finally:
+            episodes.close()
+        return
+    with ProcessPoolExecutor(
+        config.concurrency, initializer=_init_worker, initargs=(str(config.workspace), config.max_steps)
+    ) as pool:
+        for results in pool.map(_run_chunk, payload, [config.seed] * len(payload)):
+            for trajectory in results:
+                write(trajectory)
+
+
+async def _run_llm(
+    config: RunConfig, world: World, units: list[Unit], write: Callable[[dict[str, Any]], None]
+) -> None:
+    episodes = EpisodePool(world, Limits(max_steps=config.max_steps))
+    scorer = Scorer(world)
+    gate = asyncio.Semaphore(max(1, config.concurrency))
+
+    async def one(unit: Unit) -> None:
+        async with gate:
+            write(await run_one_async(world, scorer, episodes, unit, config.seed))
+
+    await asyncio.gather(*(one(u) for u in units))
+
+
+__all__ = [
+    "RUN",
+    "SUMMARY",
+    "TRAJECTORIES",
+    "RunConfig",
+    "RunError",
+    "Unit",
+    "load_trajectories",
+    "run",
+    "run_one",
+]
