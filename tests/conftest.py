@@ -1,4 +1,4 @@
-"""Shared fixtures: the real corpora of ../shared/data, skipped with a reason when absent."""
+"""Shared fixtures: the sample (raw, anonymized, its tasks) and the real corpora of ../shared/data (skipped with a reason when absent)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from workgym.anonymize.run import anonymize_workspace
 from workgym.cli import sample_sources
 from workgym.link.build import build_workspace
+from workgym.tasks import Task, generate_tasks
+from workgym.tasks.generate import Report
+from workgym.world import World
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -36,3 +40,21 @@ def titanium_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     db = tmp_path_factory.mktemp("titanium") / "titanium.db"
     build_workspace([root / "jira", root / "git_alloy"], db)
     return db
+
+
+@pytest.fixture(scope="session")
+def anon_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample anonymized, as `workgym demo` makes it (tasks run on anonymized workspaces)."""
+    out = tmp_path_factory.mktemp("anon") / "anon.db"
+    anonymize_workspace(sample_db, out, b"t" * 32)
+    return out
+
+
+@pytest.fixture(scope="session")
+def anon_world(anon_db: Path) -> World:
+    return World.open(anon_db)
+
+
+@pytest.fixture(scope="session")
+def sample_tasks(anon_world: World) -> tuple[list[Task], Report]:
+    return generate_tasks(anon_world, n=150, seed=0)

@@ -157,6 +157,13 @@ def test_when_demo_runs_then_every_stage_reports_and_its_files_exist(tmp_path: P
     assert "MCP over stdio: 28 tools; search_tickets -> " in text and "[Open]" in text
     assert "150 tasks in" in text and "replay" in text  # step 6 mined the sample's tasks
     assert (out / "tasks.jsonl").is_file() and (out / "tasks.md").is_file()
+    run_dir = out / "runs" / "demo"
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert (
+        summary["by_agent"]["oracle"]["success_rate"] == 1.0
+        and summary["by_agent"]["noop"]["success_rate"] == 0.0
+    )
+    assert (run_dir / "report.html").is_file() and "report.html" in text  # step 8, and where to look
     assert "Where to look" in text
 
 
@@ -187,3 +194,78 @@ def test_when_tasks_get_bad_options_then_the_error_says_what_to_give(
     result = runner.invoke(app, ["tasks", str(sample_db), "-o", str(tmp_path / "t.jsonl"), *args])
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_when_run_calibrate_and_report_chain_then_each_writes_its_file(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    tasks_file = tmp_path / "tasks.jsonl"
+    assert runner.invoke(app, ["tasks", str(sample_db), "-o", str(tasks_file), "--n", "30"]).exit_code == 0
+    out = tmp_path / "runs" / "base"
+    args = [
+        "run",
+        str(sample_db),
+        str(tasks_file),
+        "--agent",
+        "oracle",
+        "--agent",
+        "random",
+        "--trials",
+        "2",
+        "-o",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["by_agent"]["oracle"]["success_rate"] == 1.0 and summary["episodes"] == 120
+    difficulty = tmp_path / "difficulty.json"
+    result = runner.invoke(app, ["calibrate", str(out), "-o", str(difficulty), "--include", "oracle"])
+    assert result.exit_code == 0, result.output
+    fitted = json.loads(difficulty.read_text(encoding="utf-8"))
+    assert fitted["strongest"] == "oracle" and len(fitted["tasks"]) == 30
+    frontier = tmp_path / "frontier.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "tasks",
+            str(sample_db),
+            "-o",
+            str(frontier),
+            "--n",
+            "30",
+            "--frontier",
+            str(difficulty),
+            "--band",
+            "0.9-1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    kept = [json.loads(line) for line in frontier.read_text(encoding="utf-8").splitlines()]
+    assert len(kept) == 30 and all(t["difficulty"] is not None for t in kept)  # the oracle solves them all
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<svg" in page and "pass^2" in page
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--agent", "orcale"], "Did you mean oracle?"),  # a typo
+        (["--agent", "openai"], "needs --model"),  # an LLM agent without a model
+    ],
+)
+def test_when_run_gets_a_bad_agent_then_it_says_how_to_fix_it(
+    sample_db: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    tasks_file = tmp_path / "t.jsonl"
+    tasks_file.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(sample_db), str(tasks_file), *args, "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_when_a_run_has_no_summary_then_report_says_to_run_first(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 1 and "no summary.json" in " ".join(result.output.split())

@@ -5,7 +5,9 @@ Exit codes: 0 success, 1 the work failed (bad input that stops the run), 2 usage
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -447,8 +449,13 @@ def _tasks(
     families: list[str] | None,
     splits: tuple[str, str],
     test_share: float,
+    frontier: tuple[Path, float, float] | None = None,
 ) -> None:
+    from dataclasses import replace
+
     from workgym.tasks import generate_tasks, write_tasks
+    from workgym.tasks.calibrate import Calibration
+    from workgym.tasks.calibrate import frontier as frontier_of
     from workgym.tasks.review import review
     from workgym.world import World
 
@@ -469,6 +476,18 @@ def _tasks(
             splits=splits,
             test_share=test_share,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
+    if frontier is not None:
+        path, low, high = frontier
+        calibration = Calibration.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        keep = set(frontier_of(calibration, [t.id for t in tasks], low, high))
+        before = len(tasks)
+        tasks = [
+            replace(t, difficulty=round(calibration.difficulties[t.id], 4)) for t in tasks if t.id in keep
+        ]
+        console.print(
+            f"frontier: {len(tasks)} of {before} tasks are solved {low:.0%}-{high:.0%} of the time by "
+            f"{calibration.strongest} ({path})"
         )
     write_tasks(tasks, out)
     md = out.with_suffix(".md")
@@ -511,21 +530,244 @@ def tasks(
         float,
         typer.Option("--test-share", min=0.0, max=1.0, help="About what share goes to the second split."),
     ] = 0.2,
+    frontier: Annotated[
+        Path | None, typer.Option("--frontier", help="A difficulty.json from `workgym calibrate`.")
+    ] = None,
+    band: Annotated[
+        str, typer.Option("--band", help="With --frontier: the strongest agent's success band to keep.")
+    ] = "0.2-0.6",
 ) -> None:
     """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify.
 
     Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each).
+    With --frontier, keeps only the tasks the strongest calibrated agent solves within --band.
 
     Example:
         workgym tasks anon.db -o tasks.jsonl --n 1000 --seed 0
         workgym tasks anon.db --families replay,workflow --split train,test
+        workgym tasks anon.db --frontier difficulty.json --band 0.2-0.6 -o frontier.jsonl
     """
     names = tuple(s.strip() for s in split.split(",") if s.strip())
     if len(names) != 2 or names[0] == names[1]:
         raise _fail(f"--split takes two different names, e.g. train,test (got {split!r})", 2)
     chosen = [f.strip() for f in families.split(",") if f.strip()] if families else None
+    edge = None
+    if frontier is not None:
+        try:
+            low, high = (float(x) for x in band.split("-", 1))
+        except ValueError:
+            raise _fail(f"--band takes LOW-HIGH, e.g. 0.2-0.6 (got {band!r})", 2) from None
+        if not 0 <= low <= high <= 1:
+            raise _fail(f"--band needs 0 <= LOW <= HIGH <= 1 (got {band!r})", 2)
+        edge = (frontier, low, high)
     with _errors():
-        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share)
+        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge)
+
+
+def _agent_specs(
+    agents: list[str], model: str | None, base_url: str | None, temperature: float, timeout: float
+) -> list[Any]:
+    from workgym.agents import KINDS, AgentSpec, ModelEndpoint
+
+    specs = []
+    for name in agents:
+        if name not in KINDS:
+            close = difflib.get_close_matches(name, KINDS, n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise _fail(f"unknown agent {name!r}.{hint} Agents: {', '.join(KINDS)}", 2)
+        endpoint = None
+        if name in ("openai", "react"):
+            if not model:
+                raise _fail(f"the {name} agent needs --model (and --base-url for a local server)", 2)
+            endpoint = ModelEndpoint(model=model, base_url=base_url, temperature=temperature, timeout=timeout)
+        specs.append(AgentSpec(name, endpoint))
+    return specs
+
+
+def _run(
+    workspace: Path,
+    tasks_file: Path,
+    specs: list[Any],
+    trials: int,
+    concurrency: int,
+    out: Path,
+    executor: str,
+    address: str | None,
+    max_steps: int,
+    seed: int,
+    prices: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    from workgym.rollout import RunConfig, run
+    from workgym.tasks import read_tasks
+
+    try:
+        tasks = read_tasks(tasks_file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise _fail(f"{tasks_file}: {exc}") from None
+    with Progress(
+        TextColumn("[bold]running[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        job = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, won: int) -> None:
+            bar.update(
+                job, completed=done, total=total, description=f"success {won / done:.0%}" if done else ""
+            )
+
+        config = RunConfig(
+            workspace=workspace,
+            tasks=tasks,
+            agents=specs,
+            trials=trials,
+            concurrency=concurrency,
+            out=out,
+            executor=executor,
+            address=address,
+            max_steps=max_steps,
+            seed=seed,
+            tasks_file=tasks_file,
+            prices=prices,
+            progress=progress,
+        )
+        return run(config)
+
+
+def _print_run(summary: dict[str, Any], out: Path) -> None:
+    table = Table(
+        "agent",
+        "episodes",
+        "success (95% CI)",
+        "partial",
+        "pass^1 … pass^k",
+        "steps",
+        "failures",
+        title="run",
+    )
+    for agent, s in sorted(summary["by_agent"].items()):
+        lo, hi = s["success_rate_ci95"]
+        curve = " ".join(f"{v:.2f}" for _, v in sorted(s["pass_hat_k"].items(), key=lambda kv: int(kv[0])))
+        failures = ", ".join(f"{k} {v}" for k, v in s["failures"].items()) or "-"
+        table.add_row(
+            agent,
+            str(s["episodes"]),
+            f"{s['success_rate']:.0%} ({lo:.0%}-{hi:.0%})",
+            f"{s['partial_credit']:.2f}",
+            curve,
+            f"{s['steps_mean']:.1f}",
+            failures,
+        )
+    console.print(table)
+    console.print(f"wrote {out / 'trajectories.jsonl'} and {out / 'summary.json'}")
+
+
+@app.command(name="run")
+def run_command(
+    workspace: Annotated[Path, typer.Argument(help="The workspace the tasks were mined from.")],
+    tasks_file: Annotated[Path, typer.Argument(help="A tasks.jsonl from `workgym tasks`.")],
+    agent: Annotated[
+        list[str], typer.Option("--agent", help="oracle, noop, random, openai or react; repeat for several.")
+    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The run's folder.")] = Path("runs/run"),
+    trials: Annotated[
+        int, typer.Option("--trials", min=1, help="Tries per agent and task (pass^k needs k).")
+    ] = 1,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Episodes at once.")] = 1,
+    model: Annotated[str | None, typer.Option("--model", help="The model, for openai and react.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint (key: $OPENAI_API_KEY).")
+    ] = None,
+    temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for one model answer.")
+    ] = 60.0,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local or ray (pip install workgym[ray]).")
+    ] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="A Ray cluster's address.")] = None,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", min=1, help="Steps before an episode is cut off.")
+    ] = 30,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Added to each trial's seed.")] = 0,
+    price: Annotated[
+        str | None,
+        typer.Option("--price", help="USD per million tokens, IN,OUT (e.g. 0.15,0.6), for a cost."),
+    ] = None,
+) -> None:
+    """Run agents on tasks, K tries each; stream trajectories, then write summary.json.
+
+    Resumable: run the same command again after a kill and only the missing episodes run.
+
+    Example:
+        workgym run anon.db tasks.jsonl --agent oracle --agent random --trials 4 -o runs/base
+        workgym run anon.db tasks.jsonl --agent openai --model qwen3 --base-url http://127.0.0.1:8000/v1 --trials 8 --concurrency 16 -o runs/qwen
+    """
+    specs = _agent_specs(agent, model, base_url, temperature, timeout)
+    with _errors():
+        summary = _run(
+            workspace, tasks_file, specs, trials, concurrency, out, executor, address, max_steps, seed
+        )
+    _print_run(summary, out)
+
+
+@app.command()
+def calibrate(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (their trajectories.jsonl).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The difficulty file to write.")] = Path(
+        "difficulty.json"
+    ),
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Diagnostic agents to fit too (oracle, noop).")
+    ] = None,
+) -> None:
+    """Fit a Rasch model over agents x tasks: each task's difficulty, each agent's ability.
+
+    Example:
+        workgym calibrate runs/qwen runs/llama -o difficulty.json
+        workgym tasks anon.db --frontier difficulty.json --band 0.2-0.6 -o frontier.jsonl
+    """
+    from workgym.rollout import load_trajectories
+    from workgym.tasks.calibrate import fit, frontier, outcomes
+
+    with _errors():
+        trajectories = [t for r in runs for t in load_trajectories(r / "trajectories.jsonl")]
+        if not trajectories:
+            raise _fail(f"no trajectories in {', '.join(map(str, runs))}")
+        calibration = fit(outcomes(trajectories, include=include or ()))
+    out.write_text(json.dumps(calibration.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    table = Table("agent", "ability (logits)", title="calibration")
+    for name, ability in sorted(calibration.abilities.items(), key=lambda kv: -kv[1]):
+        table.add_row(name, f"{ability:+.2f}")
+    console.print(table)
+    middle = frontier(calibration, calibration.difficulties)
+    console.print(
+        f"{len(calibration.difficulties)} tasks calibrated; {len(middle)} on the frontier (the strongest, "
+        f"{calibration.strongest}, solves them 20-60% of the time). Wrote {out}"
+    )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder from `workgym run`.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Where to write (default RUN/report.html).")
+    ] = None,
+) -> None:
+    """Write a self-contained report.html of a run (no network needed to view it) and summarise it here.
+
+    Example:
+        workgym report runs/base
+    """
+    from workgym.report import load_run, write_report
+
+    with _errors():
+        summary, _, _ = load_run(run_dir)
+        path = write_report(run_dir, out)
+    _print_run(summary, run_dir)
+    console.print(f"report: {path}")
 
 
 def _demo_episode(anon: Path) -> str | None:
@@ -668,6 +910,20 @@ def demo(
         tasks_file = out / "tasks.jsonl"
         _tasks(anon, tasks_file, 150, 0, None, ("train", "test"), 0.2)
         _demo_show_tasks(tasks_file)
+        console.rule("7. run: agents x tasks x 3 tries -> runs/demo")
+        runs = out / "runs" / "demo"
+        specs = _agent_specs(["oracle", "noop", "random"], None, None, 0.0, 60.0)
+        model = os.environ.get("WORKGYM_MODEL")
+        if model:  # an endpoint is configured: an LLM agent joins
+            specs += _agent_specs(["openai"], model, os.environ.get("OPENAI_BASE_URL"), 0.0, 60.0)
+        else:
+            console.print("(set WORKGYM_MODEL, OPENAI_BASE_URL and OPENAI_API_KEY to add an LLM agent)")
+        summary = _run(anon, tasks_file, specs, 3, 2, runs, "local", None, 30, 0)
+        console.rule("8. report: runs/demo -> report.html")
+        from workgym.report import write_report
+
+        _print_run(summary, runs)
+        console.print(f"report: {write_report(runs)}")
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
@@ -675,6 +931,8 @@ def demo(
     console.print("  world       python: World.open(...).episode(...).step(...)   (docs/world.md)")
     console.print(f"  serve it    workgym serve-env {anon}   |   workgym mcp {anon} --persona ...")
     console.print(f"  tasks       {out / 'tasks.jsonl'}   review {out / 'tasks.md'}")
+    console.print(f"  runs        {out / 'runs' / 'demo'}   (trajectories.jsonl, summary.json)")
+    console.print(f"  [bold]report[/]      {out / 'runs' / 'demo' / 'report.html'}   (open it in a browser)")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import pytest
 
+from tests.fake_openai import FakeOpenAI, Reply
 from workgym.tasks import ScriptedUser, Task, UserFact
 from workgym.tasks.users import DONT_KNOW, LLMUser, UserEndpoint, user_for
 
@@ -39,50 +35,6 @@ def test_when_asked_twice_then_the_same_reply_comes() -> None:
     assert user("who takes it?") == user("who takes it?")
 
 
-class ChatServer:
-    """A local OpenAI-compatible endpoint: answers /v1/chat/completions with the next scripted reply."""
-
-    def __init__(self, replies: list[tuple[int, str]]) -> None:
-        self.replies = replies
-        self.requests: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                status, text = outer.replies.pop(0)
-                data = {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "finish_reason": "stop",
-                            "message": {"role": "assistant", "content": text},
-                        }
-                    ],
-                }
-                payload = json.dumps(data if status == 200 else {"error": {"message": text}}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-
-
 def clarify_task() -> Task:
     return Task(
         "clarify",
@@ -96,9 +48,12 @@ def clarify_task() -> Task:
     )
 
 
+def scripted(replies: list[Reply]) -> FakeOpenAI:
+    return FakeOpenAI(lambda request: replies.pop(0))
+
+
 def test_when_an_endpoint_is_configured_then_a_model_plays_the_user_with_the_hidden_facts() -> None:
-    server = ChatServer([(200, "Nora should take it."), (200, "No idea, sorry.")])
-    try:
+    with scripted([Reply("Nora should take it."), Reply("No idea, sorry.")]) as server:
         user = user_for(clarify_task(), UserEndpoint(model="tiny", base_url=server.url, api_key="k"))
         assert isinstance(user, LLMUser)
         assert user("Who should take the ticket?") == "Nora should take it."
@@ -108,19 +63,14 @@ def test_when_an_endpoint_is_configured_then_a_model_plays_the_user_with_the_hid
         assert [m["role"] for m in server.requests[1]["messages"]] == ["system", "user", "assistant", "user"]
         assert server.requests[0]["temperature"] == 0.0 and server.requests[0]["model"] == "tiny"
         assert user.failures == []
-    finally:
-        server.close()
 
 
 def test_when_the_endpoint_fails_then_the_scripted_reply_is_given_and_the_failure_recorded() -> None:
-    server = ChatServer([(400, "bad request"), (200, "")])
-    try:
+    with scripted([Reply(status=400), Reply("")]) as server:
         user = LLMUser(clarify_task(), UserEndpoint(model="tiny", base_url=server.url, api_key="k"))
         assert user("Who should I assign it to?") == "Give it to Nora."  # an HTTP error
         assert user("Who should I assign it to?") == "Give it to Nora."  # an empty reply
         assert len(user.failures) == 2 and "BadRequestError" in user.failures[0]
-    finally:
-        server.close()
 
 
 def test_when_no_endpoint_is_set_then_the_user_is_scripted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,7 @@ SUMMARY = "summary.json"
 RUN = "run.json"
 
 
-class RunError(Exception):
+class RunError(ValueError):
     """A run that cannot start: a folder holding another workspace's episodes, a bad executor."""
 
 
@@ -61,6 +61,9 @@ class RunConfig:
         address: a Ray cluster's address (None: a local Ray).
         max_steps: an episode's step limit.
         seed: added to each trial's number to make the episode's seed.
+        tasks_file: where the tasks came from (recorded in run.json, for the report).
+        prices: US dollars per million prompt and completion tokens, to put a cost on each episode.
+        progress: called with (episodes done, episodes in all, successes).
     """
 
     workspace: Path
@@ -73,6 +76,8 @@ class RunConfig:
     address: str | None = None
     max_steps: int = 30
     seed: int = 0
+    tasks_file: Path | None = None
+    prices: tuple[float, float] | None = None
     progress: Callable[[int, int, int], None] | None = field(default=None, repr=False)
 
 
@@ -308,6 +313,11 @@ def run(config: RunConfig) -> dict[str, Any]:
     with path.open("a", encoding="utf-8") as out:
 
         def write(trajectory: dict[str, Any]) -> None:
+            if config.prices is not None:
+                per_in, per_out = config.prices
+                tokens = trajectory["tokens"]
+                cost = (tokens.get("prompt", 0) * per_in + tokens.get("completion", 0) * per_out) / 1e6
+                trajectory["cost_usd"] = round(cost, 6)
             out.write(json.dumps(trajectory, ensure_ascii=False, sort_keys=True) + "\n")
             out.flush()
             state["done"] += 1
@@ -344,6 +354,7 @@ def _write_run_file(config: RunConfig, world: World) -> None:
         "tasks": len(config.tasks),
         "max_steps": config.max_steps,
         "seed": config.seed,
+        "tasks_file": str(config.tasks_file.resolve()) if config.tasks_file else None,
     }
     (config.out / RUN).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -1,0 +1,46 @@
+"""Reports: a run's self-contained report.html, and the figures the terminal summary shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from workgym.report.html import render
+
+
+def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """A run folder's summary, trajectories and (when its tasks file is still there) tasks by id.
+
+    Raises:
+        FileNotFoundError: the folder has no summary.json (the run has not finished).
+    """
+    summary_path = run_dir / "summary.json"
+    if not summary_path.is_file():
+        raise FileNotFoundError(f"{run_dir}: no summary.json; run `workgym run` into it first")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    lines = (run_dir / "trajectories.jsonl").read_text(encoding="utf-8").splitlines()
+    trajectories = [json.loads(line) for line in lines if line.strip()]
+    tasks: dict[str, dict[str, Any]] = {}
+    info_path = run_dir / "run.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    tasks_file = Path(info["tasks_file"]) if info.get("tasks_file") else None
+    if tasks_file is not None and tasks_file.is_file():
+        for line in tasks_file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                task = json.loads(line)
+                tasks[task["id"]] = task
+    return summary, trajectories, tasks
+
+
+def write_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Write the run's report.html (into the run folder by default); returns its path."""
+    summary, trajectories, tasks = load_run(run_dir)
+    path = out or run_dir / "report.html"
+    path.write_text(
+        render(summary, trajectories, tasks, title=f"workgym run: {run_dir.name}"), encoding="utf-8"
+    )
+    return path
+
+
+__all__ = ["load_run", "render", "write_report"]

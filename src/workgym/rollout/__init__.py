@@ -1,0 +1,15 @@
+"""Rollouts: the runner (agents x tasks x trials, resumable) and the reliability metrics."""
+
+from workgym.rollout.metrics import pass_at_k, pass_hat_k, run_summary, summarize
+from workgym.rollout.runner import RunConfig, RunError, load_trajectories, run
+
+__all__ = [
+    "RunConfig",
+    "RunError",
+    "load_trajectories",
+    "pass_at_k",
+    "pass_hat_k",
+    "run",
+    "run_summary",
+    "summarize",
+]

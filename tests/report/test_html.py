@@ -1,0 +1,52 @@
+"""report.html: self-contained (nothing fetched from the network), every section there, text escaped."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from workgym.agents import AgentSpec
+from workgym.report import write_report
+from workgym.rollout import RunConfig, run
+from workgym.tasks import Task, write_tasks
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith("#"):
+                self.fetched.append(f"{tag} {name}={value}")
+
+
+def test_when_a_run_is_reported_then_the_page_stands_alone_with_every_section(
+    tmp_path: Path, anon_db: Path, sample_tasks: tuple[list[Task], Any]
+) -> None:
+    tasks = sample_tasks[0][:30]
+    tasks_file = tmp_path / "tasks.jsonl"
+    write_tasks(tasks, tasks_file)
+    out = tmp_path / "run"
+    agents = [AgentSpec("oracle"), AgentSpec("noop"), AgentSpec("random")]
+    run(RunConfig(workspace=anon_db, tasks=tasks, agents=agents, trials=2, out=out, tasks_file=tasks_file))
+    page = write_report(out).read_text(encoding="utf-8")
+    links = Links()
+    links.feed(page)
+    assert links.fetched == []  # no script, stylesheet, image or link to fetch
+    assert not re.search(r"https?://", page.split("<h2>Trajectories", 1)[0])
+    for section in (
+        "Headline",
+        "pass^k",
+        "Success by family",
+        "Hardest tasks",
+        "Errors",
+        "Trajectories side by side",
+    ):
+        assert section in page
+    assert page.count("<svg") == 2 and page.count('class="traj"') >= 2
+    assert tasks[0].instruction.replace("“", "").split()[0] in page  # instructions from the tasks file
+    assert "<script" not in page
