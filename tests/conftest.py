@@ -42,12 +42,24 @@ def titanium_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return db
 
 
+ANON_KEY = b"t" * 32
+"""The key the anonymized sample is made with."""
+
+
 @pytest.fixture(scope="session")
 def anon_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample anonymized, as `workgym demo` makes it (tasks run on anonymized workspaces)."""
     out = tmp_path_factory.mktemp("anon") / "anon.db"
-    anonymize_workspace(sample_db, out, b"t" * 32)
+    anonymize_workspace(sample_db, out, ANON_KEY)
     return out
+
+
+@pytest.fixture(scope="session")
+def anon_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ANON_KEY as a key file."""
+    path = tmp_path_factory.mktemp("key") / "sample.key"
+    path.write_text(f"workgym-key-v1:{ANON_KEY.hex()}\n", encoding="ascii")
+    return path
 
 
 @pytest.fixture(scope="session")

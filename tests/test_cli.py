@@ -164,6 +164,9 @@ def test_when_demo_runs_then_every_stage_reports_and_its_files_exist(tmp_path: P
         and summary["by_agent"]["noop"]["success_rate"] == 0.0
     )
     assert (run_dir / "report.html").is_file() and "report.html" in text  # step 8, and where to look
+    for name in ("openai-chat.train.jsonl", "dpo.train.jsonl", "README.md"):  # step 9
+        assert (out / "data" / name).is_file(), name
+    assert "no original identifier" in text
     assert "Where to look" in text
 
 
@@ -269,3 +272,18 @@ def test_when_run_gets_a_bad_agent_then_it_says_how_to_fix_it(
 def test_when_a_run_has_no_summary_then_report_says_to_run_first(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 1 and "no summary.json" in " ".join(result.output.split())
+
+
+def test_when_export_is_asked_for_a_leak_check_without_the_key_then_it_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["export", str(tmp_path), "--format", "dpo", "-o", str(tmp_path / "d.jsonl"), "--raw", "w.db"]
+    )
+    assert result.exit_code == 2 and "both --raw and --key" in result.output
+
+
+def test_when_export_gets_an_unknown_format_then_the_error_lists_the_formats(tmp_path: Path) -> None:
+    (tmp_path / "trajectories.jsonl").write_text("", encoding="utf-8")
+    result = runner.invoke(
+        app, ["export", str(tmp_path), "--format", "alpaca", "-o", str(tmp_path / "d.jsonl")]
+    )
+    assert result.exit_code == 1 and "openai-chat" in result.output

@@ -770,6 +770,167 @@ def report(
     console.print(f"report: {path}")
 
 
+def _export(runs: list[Path], out: Path, options: Any) -> None:
+    from workgym.export import ExportLeakError, export
+
+    try:
+        report = export(runs, out, options)
+    except ExportLeakError as exc:
+        raise _fail(f"leak check failed: {exc}") from None
+    table = Table("file", "records", title="export")
+    for path, count in report.files.items():
+        table.add_row(path, f"{count:,}")
+    console.print(table)
+    left_out = ", ".join(f"{reason} {n:,}" for reason, n in sorted(report.dropped.items())) or "nothing"
+    console.print(
+        f"{report.trajectories:,} trajectories read, {report.selected:,} selected; left out: {left_out}"
+    )
+    if report.leak is not None:
+        console.print(
+            f"leak check: {report.leak.strings:,} strings of {report.leak.records:,} records, no original identifier"
+        )
+    console.print(f"dataset card: {report.card}")
+
+
+@app.command(name="export")
+def export_command(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders from `workgym run`.")],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="out.jsonl or out.parquet; a folder with several formats.")
+    ],
+    format_: Annotated[
+        list[str],
+        typer.Option("--format", help="openai-chat, react, sharegpt, toolformer, dpo or rl; repeatable."),
+    ],
+    agent: Annotated[
+        list[str] | None, typer.Option("--agent", help="Only these agents (label or kind).")
+    ] = None,
+    success_only: Annotated[
+        bool, typer.Option("--success-only", help="Only trajectories that solved their task.")
+    ] = False,
+    min_reward: Annotated[
+        float | None, typer.Option("--min-reward", help="Only trajectories with this reward or more.")
+    ] = None,
+    no_dedupe: Annotated[bool, typer.Option("--no-dedupe", help="Keep identical trajectories.")] = False,
+    max_length: Annotated[
+        int | None, typer.Option("--max-length", min=1, help="Longest record, characters (or tokens).")
+    ] = None,
+    tokenizer: Annotated[
+        str | None, typer.Option("--tokenizer", help="tiktoken: count tokens (from its local cache).")
+    ] = None,
+    no_split: Annotated[bool, typer.Option("--no-split", help="One file, not one per split.")] = False,
+    loss_mask: Annotated[bool, typer.Option("--loss-mask", help="Mark model-written spans.")] = False,
+    negatives: Annotated[
+        bool, typer.Option("--negatives", help="dpo: add invented-call negatives with their fix.")
+    ] = False,
+    parquet: Annotated[
+        bool, typer.Option("--parquet", help="Parquet files (a .parquet OUT implies it).")
+    ] = False,
+    raw: Annotated[
+        Path | None, typer.Option("--raw", help="The raw workspace, for the final leak check.")
+    ] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="The key it was anonymized with.")] = None,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="The runs' workspace, for rl (default from run.json).")
+    ] = None,
+) -> None:
+    """Export runs as training data: SFT (openai-chat, react, sharegpt, toolformer), dpo pairs, rl steps.
+
+    Writes one file per split (OUT's stem .train / .test) and a dataset card, README.md, beside.
+    With --raw and --key, every record is re-scanned for original identifiers first; on a leak
+    nothing is written and the exit code is 1.
+
+    Example:
+        workgym export runs/base --format openai-chat --success-only -o data/sft.jsonl
+        workgym export runs/qwen runs/base --format dpo --negatives -o data/dpo.parquet --raw workspace.db --key acme.key
+        workgym export runs/base --format openai-chat --format react --loss-mask -o data/
+    """
+    from workgym.export import ExportOptions
+
+    options = ExportOptions(
+        formats=format_,
+        agents=agent or (),
+        success_only=success_only,
+        min_reward=min_reward,
+        dedupe=not no_dedupe,
+        max_length=max_length,
+        tokenizer=tokenizer,
+        split=not no_split,
+        loss_mask=loss_mask,
+        negatives=negatives,
+        parquet=parquet or out.suffix == ".parquet",
+        raw=raw,
+        key=key,
+        workspace=workspace,
+    )
+    if (raw is None) != (key is None):
+        raise _fail("the leak check needs both --raw and --key", 2)
+    with _errors():
+        _export(runs, out, options)
+
+
+@app.command()
+def view(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file (raw or anonymized).")],
+    runs: Annotated[Path | None, typer.Option("--runs", help="A run folder, or a folder of them.")] = None,
+    tasks_file: Annotated[
+        Path | None, typer.Option("--tasks", help="A tasks.jsonl (default: the runs' own).")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8300,
+    episode: Annotated[
+        bool, typer.Option("--episode", help="Operable: forms that act through an episode.")
+    ] = False,
+    persona: Annotated[str | None, typer.Option("--persona", help="Who acts, with --episode.")] = None,
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help="The world as it stood then.")] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="With --episode: a task's episode, to check it.")
+    ] = None,
+    raw: Annotated[
+        Path | None, typer.Option("--raw", help="The raw workspace: raw and anonymized side by side.")
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="The key the workspace was anonymized with (with --raw).")
+    ] = None,
+) -> None:
+    """Browse the workspace, its tasks and its runs in a web page; with --episode, operate the world.
+
+    Serves on 127.0.0.1 only (the pages show the workspace; --raw shows the raw one beside it).
+
+    Example:
+        workgym view anon.db --runs runs/
+        workgym view anon.db --runs runs/base --episode --task workflow-3f2a1b9c0d1e
+        workgym view anon.db --raw workspace.db --key acme.key
+    """
+    from workgym.anonymize.keys import fingerprint, load_key
+    from workgym.report.viewer import create_viewer, serve_viewer
+    from workgym.world import World
+
+    if (raw is None) != (key is None):
+        raise _fail("raw and anonymized side by side needs both --raw and --key", 2)
+    with _errors():
+        world = World.open(workspace)
+        if raw is not None and key is not None:
+            conn = connect(workspace)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'key_fingerprint'").fetchone()
+            finally:
+                conn.close()
+            if row is None or row[0] != fingerprint(load_key(key)):
+                raise _fail(f"{key} is not the key {workspace} was anonymized with")
+        viewer = create_viewer(
+            world,
+            runs=runs,
+            tasks=tasks_file,
+            operable=episode or task is not None,
+            persona=persona,
+            cutoff=cutoff,
+            task_id=task,
+            raw=raw,
+        )
+    console.print(f"viewer at http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    serve_viewer(viewer, host="127.0.0.1", port=port)
+
+
 def _demo_episode(anon: Path) -> str | None:
     """Act as the assignee of an open ticket: search, read, comment; then diff, fork and reset."""
     from workgym.world import EMPTY_HASH, World
@@ -924,6 +1085,13 @@ def demo(
 
         _print_run(summary, runs)
         console.print(f"report: {write_report(runs)}")
+        console.rule("9. export: runs/demo -> training data (openai-chat, dpo), leak-checked")
+        from workgym.export import ExportOptions
+
+        data = out / "data"
+        _export(
+            [runs], data, ExportOptions(formats=["openai-chat", "dpo"], success_only=True, raw=db, key=key)
+        )
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")
@@ -933,6 +1101,8 @@ def demo(
     console.print(f"  tasks       {out / 'tasks.jsonl'}   review {out / 'tasks.md'}")
     console.print(f"  runs        {out / 'runs' / 'demo'}   (trajectories.jsonl, summary.json)")
     console.print(f"  [bold]report[/]      {out / 'runs' / 'demo' / 'report.html'}   (open it in a browser)")
+    console.print(f"  data        {out / 'data'}   (openai-chat and dpo, train/test, README.md card)")
+    console.print(f"  browse      workgym view {anon} --runs {out / 'runs'}")
     console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
 
 

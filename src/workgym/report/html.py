@@ -35,7 +35,7 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def _lines(
+def line_chart(
     series: Mapping[str, Mapping[int, float]],
     title: str,
     dashed: Mapping[str, Mapping[int, float]] | None = None,
@@ -72,7 +72,7 @@ def _lines(
     return "".join(parts)
 
 
-def _bars(groups: Mapping[str, Mapping[str, float]], title: str) -> str:
+def bar_chart(groups: Mapping[str, Mapping[str, float]], title: str) -> str:
     """Grouped bars: one group per family, one bar per agent."""
     families = sorted({f for g in groups.values() for f in g})
     agents = sorted(groups)
@@ -169,10 +169,10 @@ def render(
     hat = {a: {int(k): v for k, v in s["pass_hat_k"].items()} for a, s in by_agent.items()}
     at = {a: {int(k): v for k, v in s["pass_at_k"].items()} for a, s in by_agent.items()}
     out.append(
-        f"<h2>Reliability: pass^k (solid) and pass@k (dashed)</h2>{_lines(hat, 'by k, the number of tries', at)}"
+        f"<h2>Reliability: pass^k (solid) and pass@k (dashed)</h2>{line_chart(hat, 'by k, the number of tries', at)}"
     )
     fam = {a: {f: v["success_rate"] for f, v in s["by_family"].items()} for a, s in by_agent.items()}
-    out.append(f"<h2>Success by family</h2>{_bars(fam, 'success rate')}")
+    out.append(f"<h2>Success by family</h2>{bar_chart(fam, 'success rate')}")
 
     per_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for t in trajectories:
@@ -222,4 +222,4 @@ def render(
     return "\n".join(out)
 
 
-__all__ = ["render"]
+__all__ = ["CSS", "bar_chart", "line_chart", "render"]

@@ -131,6 +131,8 @@ def _trajectory(
     return {
         "task_id": unit.task.id,
         "family": unit.task.family,
+        "instruction": unit.task.instruction,
+        "intro": ep.intro(),
         "split": unit.task.split,
         "sources": unit.task.features.get("sources", 1),
         "difficulty": unit.task.difficulty,
