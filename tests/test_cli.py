@@ -287,3 +287,14 @@ def test_when_export_gets_an_unknown_format_then_the_error_lists_the_formats(tmp
         app, ["export", str(tmp_path), "--format", "alpaca", "-o", str(tmp_path / "d.jsonl")]
     )
     assert result.exit_code == 1 and "openai-chat" in result.output
+
+
+def test_when_view_gets_raw_without_the_right_key_then_it_refuses(
+    anon_db: Path, sample_db: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["view", str(anon_db), "--raw", str(sample_db)])
+    assert result.exit_code == 2 and "both --raw and --key" in " ".join(result.output.split())
+    other = tmp_path / "other.key"
+    other.write_text("workgym-key-v1:" + "cd" * 32 + "\n", encoding="ascii")
+    result = runner.invoke(app, ["view", str(anon_db), "--raw", str(sample_db), "--key", str(other)])
+    assert result.exit_code == 1 and "is not the key" in " ".join(result.output.split())

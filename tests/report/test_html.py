@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -50,3 +52,23 @@ def test_when_a_run_is_reported_then_the_page_stands_alone_with_every_section(
     assert page.count("<svg") == 2 and page.count('class="traj"') >= 2
     assert tasks[0].instruction.replace("“", "").split()[0] in page  # instructions from the tasks file
     assert "<script" not in page
+
+
+def test_when_raw_is_given_then_a_record_shows_raw_beside_anonymized(anon_db: Path, sample_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from workgym.report.viewer import create_viewer
+    from workgym.world import World
+
+    client = TestClient(create_viewer(World.open(anon_db), raw=sample_db))
+    page = client.get("/compare/ticket/ENG-3").text
+    raw_summary = (
+        sqlite3.connect(sample_db).execute("SELECT description FROM ticket WHERE id = 'ENG-3'").fetchone()[0]
+    )
+    anon_summary = (
+        sqlite3.connect(anon_db).execute("SELECT description FROM ticket WHERE id = 'ENG-3'").fetchone()[0]
+    )
+    assert (
+        html.escape(raw_summary.splitlines()[0]) in page and html.escape(anon_summary.splitlines()[0]) in page
+    )
+    assert client.get("/compare/person/P0001").status_code == 404  # only text records have the view
