@@ -72,3 +72,19 @@ def test_when_raw_is_given_then_a_record_shows_raw_beside_anonymized(anon_db: Pa
         html.escape(raw_summary.splitlines()[0]) in page and html.escape(anon_summary.splitlines()[0]) in page
     )
     assert client.get("/compare/person/P0001").status_code == 404  # only text records have the view
+
+
+def test_when_titanium_is_viewed_then_pages_page_and_search_finds_across_sources(titanium_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from workgym.report.viewer import PAGE, create_viewer
+    from workgym.world import World
+
+    client = TestClient(create_viewer(World.open(titanium_db)))
+    listing = client.get("/tickets", params={"page": 60})
+    assert listing.status_code == 200 and listing.text.count('<a href="/ticket/') == PAGE and 'rel="next"' in listing.text
+    found = client.get("/search", params={"q": "ListView crash"}).text
+    assert "<h2>tickets</h2>" in found and "<h2>ticket comments</h2>" in found
+    ticket = client.get("/ticket/ALOY-100")
+    assert ticket.status_code == 200 and "ALOY-100" in ticket.text
+    assert client.get("/commits", params={"page": 3}).status_code == 200
