@@ -16,15 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from workgym.cli import sample_sources
-from workgym.link.build import build_workspace
 from workgym.tasks import Task, generate_tasks
 from workgym.tasks.families import FAMILIES, SHARES, Draft, Gen
 from workgym.tasks.users import ScriptedUser
 from workgym.tasks.validate import LIMITS, Validator
 from workgym.world import Episode, World
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from workspaces import DEFAULT_DATA, workspaces  # benchmarks/workspaces.py
 
 
 class FreshEpisodes(Validator):
@@ -77,16 +74,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sample = Path(tmp) / "sample.db"
-        build_workspace(sample_sources(), sample)
-        measure("sample", sample, min(args.n, 150))
-        titanium = args.data / "titanium"
-        if (titanium / "jira").is_dir():
-            db = Path(tmp) / "titanium.db"
-            build_workspace([titanium / "jira", titanium / "git_alloy"], db)
-            measure("titanium", db, args.n)
-        else:
-            print(f"\ntitanium: not found under {args.data}; skipped")
+        for name, db in workspaces(Path(tmp), args.data):
+            measure(name, db, min(args.n, 150) if name == "sample" else args.n)
     return 0
 
 

@@ -22,12 +22,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from workgym.cli import sample_sources
-from workgym.link.build import build_workspace
 from workgym.report.viewer import create_viewer
 from workgym.world import Limits, World
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from workspaces import DEFAULT_DATA, workspaces  # benchmarks/workspaces.py
 
 
 def p50_ms(fn: Callable[[], Any], repeat: int) -> float:
@@ -79,16 +76,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sample = Path(tmp) / "sample.db"
-        build_workspace(sample_sources(), sample)
-        measure("sample", sample, args.repeat)
-        titanium = args.data / "titanium"
-        if (titanium / "jira").is_dir():
-            db = Path(tmp) / "titanium.db"
-            build_workspace([titanium / "jira", titanium / "git_alloy"], db)
-            measure("titanium", db, args.repeat)
-        else:
-            print(f"\ntitanium: not found under {args.data}; skipped")
+        for name, db in workspaces(Path(tmp), args.data):
+            measure(name, db, args.repeat)
     return 0
 
 

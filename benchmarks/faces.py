@@ -26,13 +26,10 @@ import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from workgym.cli import sample_sources
-from workgym.link.build import build_workspace
 from workgym.world import Limits, World
 from workgym.world.client import EnvClient
 from workgym.world.server import create_app, running
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from workspaces import DEFAULT_DATA, workspaces  # benchmarks/workspaces.py
 
 
 def p50_ms(fn: Callable[[], Any], repeat: int) -> float:
@@ -112,16 +109,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sample = Path(tmp) / "sample.db"
-        build_workspace(sample_sources(), sample)
-        report("sample", measure(sample, args.repeat))
-        titanium = args.data / "titanium"
-        if (titanium / "jira").is_dir():
-            db = Path(tmp) / "titanium.db"
-            build_workspace([titanium / "jira", titanium / "git_alloy"], db)
-            report("titanium", measure(db, args.repeat))
-        else:
-            print(f"\ntitanium: not found under {args.data}; skipped")
+        for name, db in workspaces(Path(tmp), args.data):
+            report(name, measure(db, args.repeat))
     return 0
 
 

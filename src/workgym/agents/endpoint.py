@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from workgym.agents.base import EndpointError
+from workgym.agents.base import Agent, EndpointError
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,22 @@ async def complete(
     raise EndpointError(f"no answer after {endpoint.retries + 1} tries ({last})")
 
 
+class LLMAgent(Agent):
+    """An agent that talks to a model at an endpoint (under asyncio, ``concurrency`` at a time).
+
+    Args:
+        endpoint: the model and where it is served.
+        max_turns: model calls before the agent gives up.
+    """
+
+    concurrent = True
+
+    def __init__(self, endpoint: ModelEndpoint, max_turns: int = 30) -> None:
+        self.endpoint = endpoint
+        self.model = endpoint.model
+        self.max_turns = max_turns
+
+
 def parse_arguments(raw: Any) -> Any:
     """A tool call's arguments as the model wrote them: parsed when JSON, else the raw text.
 
@@ -123,4 +139,4 @@ def parse_arguments(raw: Any) -> Any:
     return raw
 
 
-__all__ = ["ModelEndpoint", "complete", "parse_arguments"]
+__all__ = ["LLMAgent", "ModelEndpoint", "complete", "parse_arguments"]

@@ -11,26 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from workgym.agents.base import POLICY, Agent, Recorder
-from workgym.agents.endpoint import ModelEndpoint, complete, parse_arguments
+from workgym.agents.base import POLICY, Recorder
+from workgym.agents.endpoint import LLMAgent, complete, parse_arguments
 from workgym.tasks import Task
 
 
-class OpenAIAgent(Agent):
-    """Native tool calling through the chat-completions API.
-
-    Args:
-        endpoint: the model and where it is served.
-        max_turns: model calls before the agent gives up.
-    """
+class OpenAIAgent(LLMAgent):
+    """Native tool calling through the chat-completions API."""
 
     name = "openai"
-    concurrent = True
-
-    def __init__(self, endpoint: ModelEndpoint, max_turns: int = 30) -> None:
-        self.endpoint = endpoint
-        self.model = endpoint.model
-        self.max_turns = max_turns
 
     async def solve(self, task: Task, rec: Recorder, *, seed: int) -> None:
         """Talk to the model until it stops calling tools or the episode ends."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from workgym.agents.base import POLICY, Agent, Recorder
-from workgym.agents.endpoint import ModelEndpoint, complete, parse_arguments
+from workgym.agents.base import POLICY, Recorder
+from workgym.agents.endpoint import LLMAgent, complete, parse_arguments
 from workgym.tasks import Task
 
 FORMAT = """Work in turns. Each turn, write:
@@ -45,21 +45,10 @@ def parse(text: str) -> tuple[str | None, Any]:
     return thought, ("raw", text)
 
 
-class ReActAgent(Agent):
-    """Text-only tool use in the ReAct format.
-
-    Args:
-        endpoint: the model and where it is served.
-        max_turns: model calls before the agent gives up.
-    """
+class ReActAgent(LLMAgent):
+    """Text-only tool use in the ReAct format."""
 
     name = "react"
-    concurrent = True
-
-    def __init__(self, endpoint: ModelEndpoint, max_turns: int = 30) -> None:
-        self.endpoint = endpoint
-        self.model = endpoint.model
-        self.max_turns = max_turns
 
     async def solve(self, task: Task, rec: Recorder, *, seed: int) -> None:
         """Alternate model turns and observations until a final answer or the episode's end."""

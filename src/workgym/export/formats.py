@@ -78,6 +78,12 @@ def _closing(t: Trajectory) -> bool:
     return isinstance(last, Mapping) and last.get("name") == "submit_answer" and not t["steps"][-1]["error"]
 
 
+def _acting(t: Trajectory) -> list[Mapping[str, Any]]:
+    """The steps that act; a closing ``submit_answer`` is the answer, written apart by each format."""
+    steps = list(t["steps"])
+    return steps[:-1] if _closing(t) else steps
+
+
 def openai_chat(t: Trajectory, *, loss_mask: bool = False) -> Record:
     """The OpenAI fine-tuning format: messages with tool calls and tool results, and the tools."""
     messages: list[dict[str, Any]] = [
@@ -131,9 +137,7 @@ def react(t: Trajectory, *, loss_mask: bool = False) -> Record:
         {"role": "system", "content": system_prompt(t, react=True)},
         {"role": "user", "content": t["instruction"]},
     ]
-    steps = list(t["steps"])
-    if _closing(t):
-        steps = steps[:-1]
+    steps = _acting(t)
     for step in steps:
         turn: dict[str, Any] = {"role": "assistant", "content": _react_turn(step)}
         if loss_mask:
@@ -152,9 +156,7 @@ def react(t: Trajectory, *, loss_mask: bool = False) -> Record:
 def sharegpt(t: Trajectory, *, loss_mask: bool = False) -> Record:
     """ShareGPT conversations with function calls and observations (LLaMA-Factory's tool format)."""
     turns = [{"from": "human", "value": t["instruction"]}]
-    steps = list(t["steps"])
-    if _closing(t):
-        steps = steps[:-1]
+    steps = _acting(t)
     for step in steps:
         call = step["call"]
         if isinstance(call, Mapping) and isinstance(call.get("name"), str):
@@ -175,9 +177,7 @@ def toolformer(t: Trajectory, *, loss_mask: bool = False) -> Record:
     """The task, each call inline with its result, the answer: ``[tool(args) -> result]``."""
     text = t["instruction"].rstrip() + "\n"
     spans: list[list[int]] = []
-    steps = list(t["steps"])
-    if _closing(t):
-        steps = steps[:-1]
+    steps = _acting(t)
     for step in steps:
         call = step["call"]
         if isinstance(call, Mapping) and isinstance(call.get("name"), str):

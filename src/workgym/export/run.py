@@ -92,26 +92,17 @@ class ExportReport:
 def _load(
     runs: Sequence[Path],
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    from workgym.rollout import load_trajectories
+    from workgym.rollout import load_trajectories, run_info, run_tasks
 
     trajectories: list[dict[str, Any]] = []
     tasks: dict[str, dict[str, Any]] = {}
-    infos: list[dict[str, Any]] = []
     for run_dir in runs:
         path = run_dir / "trajectories.jsonl"
         if not path.is_file():
             raise FileNotFoundError(f"{run_dir}: no trajectories.jsonl; run `workgym run` into it first")
         trajectories += load_trajectories(path)
-        info_path = run_dir / "run.json"
-        info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
-        infos.append(info)
-        tasks_file = Path(info["tasks_file"]) if info.get("tasks_file") else None
-        if tasks_file is not None and tasks_file.is_file():
-            for line in tasks_file.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    task = json.loads(line)
-                    tasks[task["id"]] = task
-    return trajectories, tasks, infos
+        tasks.update(run_tasks(run_dir))
+    return trajectories, tasks, [run_info(r) for r in runs]
 
 
 def _included(t: Trajectory, agents: Sequence[str]) -> bool:

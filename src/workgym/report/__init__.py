@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workgym.report.html import render
+from workgym.rollout import load_trajectories, run_tasks
 
 
 def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -19,18 +20,7 @@ def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[
     if not summary_path.is_file():
         raise FileNotFoundError(f"{run_dir}: no summary.json; run `workgym run` into it first")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    lines = (run_dir / "trajectories.jsonl").read_text(encoding="utf-8").splitlines()
-    trajectories = [json.loads(line) for line in lines if line.strip()]
-    tasks: dict[str, dict[str, Any]] = {}
-    info_path = run_dir / "run.json"
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
-    tasks_file = Path(info["tasks_file"]) if info.get("tasks_file") else None
-    if tasks_file is not None and tasks_file.is_file():
-        for line in tasks_file.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                task = json.loads(line)
-                tasks[task["id"]] = task
-    return summary, trajectories, tasks
+    return summary, load_trajectories(run_dir / "trajectories.jsonl"), run_tasks(run_dir)
 
 
 def write_report(run_dir: Path, out: Path | None = None) -> Path:

@@ -276,6 +276,22 @@ def load_trajectories(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def run_info(run_dir: Path) -> dict[str, Any]:
+    """A run folder's run.json (empty when there is none)."""
+    path = run_dir / RUN
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def run_tasks(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """The tasks a run ran, by id, from the tasks file its run.json names (empty if it is gone)."""
+    named = run_info(run_dir).get("tasks_file")
+    path = Path(named) if named else None
+    if path is None or not path.is_file():
+        return {}
+    tasks = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {t["id"]: t for t in tasks}
+
+
 def _chunks(units: Sequence[Unit], size: int) -> Iterable[list[Unit]]:
     for at in range(0, len(units), size):
         yield list(units[at : at + size])

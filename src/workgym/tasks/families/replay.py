@@ -19,10 +19,12 @@ record. Where the instruction names the target, it does so by title, never by id
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from workgym.tasks.families.base import Draft, Gen, evidence
-from workgym.tasks.model import Call, Check
+from workgym.tasks.model import Call, Check, Evidence
 
 
 def _before(iso: str, seconds: int = 1) -> str:
@@ -122,6 +124,55 @@ def _days(a: str, b: str) -> float:
     return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 86400
 
 
+def _comment(key: str, width: int, record: str) -> Call:
+    return Call("comment_ticket", {"key": key, "body": f"See {record[:width]}."})
+
+
+def _post(channel: str, as_link: bool, record: str) -> Call:
+    return Call(
+        "post_message",
+        {"channel": channel, "text": f"See [{record}]({record})" if as_link else f"See {record}"},
+    )
+
+
+def _reply(email_id: str, record: str) -> Call:
+    return Call("send_email", {"reply_to": email_id, "body": f"This is tracked in {record}."})
+
+
+def _citing(
+    ask: str,
+    find: Call,
+    write: Callable[[str], Call],
+    target: tuple[str, str],
+    decoy: str,
+    where: tuple[str, str, dict[str, str]],
+    chain: list[Evidence],
+    cutoff: str,
+    persona: str,
+) -> Draft:
+    """A replay whose check is that the new text cites ``target`` as the real one did.
+
+    ``write(record)`` makes the call that writes a text citing ``record``; the plausible-wrong
+    agent cites ``decoy`` instead. ``where`` is (table, text field, the fields picking the row).
+    """
+    table, text_field, picks = where
+    kind, dst = target
+    return Draft(
+        family="replay",
+        instruction=ask,
+        gold=[find, write(dst)],
+        wrong=[find, write(decoy)],
+        checks=[
+            Check(kind="references", table=table, text_field=text_field, where=picks, required=((kind, dst),))
+        ],
+        evidence=chain,
+        entity=dst,
+        cutoff=cutoff,
+        persona=persona,
+        hops=2,
+    )
+
+
 def _cite_in_comment(g: Gen, budget: int) -> list[Draft]:
     """A real comment cited another ticket or a commit."""
     drafts: list[Draft] = []
@@ -174,27 +225,14 @@ def _cite_in_comment(g: Gen, budget: int) -> list[Draft]:
         )
         short = 40 if ref["kind"] == "ticket" else 10  # a ticket by its key, a commit by its short sha
         drafts.append(
-            Draft(
-                family="replay",
-                instruction=ask,
-                gold=[
-                    find,
-                    Call("comment_ticket", {"key": ref["ticket_id"], "body": f"See {ref['dst'][:short]}."}),
-                ],
-                wrong=[
-                    find,
-                    Call("comment_ticket", {"key": ref["ticket_id"], "body": f"See {decoy[:short]}."}),
-                ],
-                checks=[
-                    Check(
-                        kind="references",
-                        table="ticket_comment",
-                        text_field="body",
-                        where={"ticket_id": ref["ticket_id"], "author": ref["author"]},
-                        required=((ref["kind"], ref["dst"]),),
-                    )
-                ],
-                evidence=[
+            _citing(
+                ask,
+                find,
+                partial(_comment, ref["ticket_id"], short),
+                (ref["kind"], ref["dst"]),
+                decoy,
+                ("ticket_comment", "body", {"ticket_id": ref["ticket_id"], "author": ref["author"]}),
+                [
                     evidence(
                         "ticket_comment",
                         ref["src_id"],
@@ -202,10 +240,8 @@ def _cite_in_comment(g: Gen, budget: int) -> list[Draft]:
                     ),
                     evidence(ref["kind"], ref["dst"], "cited"),
                 ],
-                entity=ref["dst"],
-                cutoff=cutoff,
-                persona=ref["author"],
-                hops=2,
+                cutoff,
+                ref["author"],
             )
         )
     return drafts
@@ -244,38 +280,22 @@ def _answer_in_chat(g: Gen, budget: int) -> list[Draft]:
             f"In #{q['name']}, {g.name(q['author'])} asked: “{question}” Answer in the channel and point them to "
             f"the {noun} {g.quote(target[0]['title'])}."
         )
-        cite = a["dst"] if table == "ticket" else f"[{a['dst']}]({a['dst']})"
-        wrong_cite = decoy if table == "ticket" else f"[{decoy}]({decoy})"
+        channel = q["name"]
         drafts.append(
-            Draft(
-                family="replay",
-                instruction=ask,
-                gold=[
-                    Call("read_channel", {"channel": q["name"]}),
-                    Call("post_message", {"channel": q["name"], "text": f"See {cite}"}),
-                ],
-                wrong=[
-                    Call("read_channel", {"channel": q["name"]}),
-                    Call("post_message", {"channel": q["name"], "text": f"See {wrong_cite}"}),
-                ],
-                checks=[
-                    Check(
-                        kind="references",
-                        table="message",
-                        text_field="text",
-                        where={"channel_id": a["channel_id"], "author": a["author"]},
-                        required=((table, a["dst"]),),
-                    )
-                ],
-                evidence=[
+            _citing(
+                ask,
+                Call("read_channel", {"channel": channel}),
+                partial(_post, channel, table != "ticket"),
+                (table, a["dst"]),
+                decoy,
+                ("message", "text", {"channel_id": a["channel_id"], "author": a["author"]}),
+                [
                     evidence("message", q["id"], "the question"),
                     evidence("message", a["id"], f"the real answer cites {a['dst']}"),
                     evidence(table, a["dst"], "cited"),
                 ],
-                entity=a["dst"],
-                cutoff=_before(a["ts"]),
-                persona=a["author"],
-                hops=2,
+                _before(a["ts"]),
+                a["author"],
             )
         )
     return drafts
@@ -313,39 +333,21 @@ def _reply_to_mail(g: Gen, budget: int) -> list[Draft]:
             f"{g.title(target[0])}.",
             f"Answer {g.name(o['sender'])} on {g.quote(o['subject'])}: the ticket to follow is {g.title(target[0])}.",
         )
-        find = Call("search_mail", {"query": g.words(o["subject"])})
         drafts.append(
-            Draft(
-                family="replay",
-                instruction=ask,
-                gold=[
-                    find,
-                    Call("send_email", {"reply_to": o["id"], "body": f"This is tracked in {r['dst']}."}),
-                ],
-                wrong=[
-                    find,
-                    Call(
-                        "send_email", {"reply_to": o["id"], "body": f"This is tracked in {decoys[0]['id']}."}
-                    ),
-                ],
-                checks=[
-                    Check(
-                        kind="references",
-                        table="email",
-                        text_field="body",
-                        where={"in_reply_to": o["id"], "sender": r["sender"]},
-                        required=(("ticket", r["dst"]),),
-                    )
-                ],
-                evidence=[
+            _citing(
+                ask,
+                Call("search_mail", {"query": g.words(o["subject"])}),
+                partial(_reply, o["id"]),
+                ("ticket", r["dst"]),
+                decoys[0]["id"],
+                ("email", "body", {"in_reply_to": o["id"], "sender": r["sender"]}),
+                [
                     evidence("email", o["id"], "the message answered"),
                     evidence("email", r["id"], f"the real reply cites {r['dst']}"),
                     evidence("ticket", r["dst"], "cited"),
                 ],
-                entity=r["dst"],
-                cutoff=_before(r["date"]),
-                persona=r["sender"],
-                hops=2,
+                _before(r["date"]),
+                r["sender"],
             )
         )
     return drafts
