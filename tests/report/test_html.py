@@ -82,7 +82,11 @@ def test_when_titanium_is_viewed_then_pages_page_and_search_finds_across_sources
 
     client = TestClient(create_viewer(World.open(titanium_db)))
     listing = client.get("/tickets", params={"page": 60})
-    assert listing.status_code == 200 and listing.text.count('<a href="/ticket/') == PAGE and 'rel="next"' in listing.text
+    assert (
+        listing.status_code == 200
+        and listing.text.count('<a href="/ticket/') == PAGE
+        and 'rel="next"' in listing.text
+    )
     found = client.get("/search", params={"q": "ListView crash"}).text
     assert "<h2>tickets</h2>" in found and "<h2>ticket comments</h2>" in found
     ticket = client.get("/ticket/ALOY-100")
