@@ -107,12 +107,7 @@ def _reported(g: Gen, budget: int, via_ticket: bool) -> list[Draft]:
 
 def _open_set(g: Gen, budget: int) -> list[Draft]:
     drafts: list[Draft] = []
-    marks = ", ".join("?" for _ in _OPEN)
-    rows = g.rows(
-        f"SELECT project, assignee, group_concat(id, ' ') AS keys, COUNT(*) AS n FROM ticket "
-        f"WHERE assignee != '' AND status IN ({marks}) GROUP BY 1, 2 HAVING n BETWEEN 1 AND 8 ORDER BY 1, 2",
-        _OPEN,
-    )
+    rows = g.open_tickets_by_assignee(8)
     by_project: dict[str, list[tuple[str, list[str]]]] = {}
     for r in rows:
         by_project.setdefault(r["project"], []).append((r["assignee"], sorted(r["keys"].split())))

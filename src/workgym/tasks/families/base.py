@@ -282,6 +282,21 @@ class Gen:
         row = self.rows(f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = ?', (value,))
         return int(row[0][0]) == 1
 
+    def open_tickets_by_assignee(self, most: int) -> list[sqlite3.Row]:
+        """(project, assignee, keys, n) for everyone with 1 to ``most`` open tickets in a project."""
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        return self.rows(
+            f"SELECT project, assignee, group_concat(id, ' ') AS keys, COUNT(*) AS n FROM ticket "
+            f"WHERE assignee != '' AND status IN ({marks}) GROUP BY 1, 2 HAVING n BETWEEN 1 AND ? ORDER BY 1, 2",
+            (*OPEN_STATUSES, most),
+        )
+
+    def decoy_ticket(self, ticket: sqlite3.Row, role: str) -> sqlite3.Row | None:
+        """The most similar other ticket whose ``role`` (assignee, reporter) is another real person."""
+        person = ticket[role]
+        similar = self.similar_tickets(ticket["id"], ticket["summary"])
+        return next((d for d in similar if self.is_person(d[role]) and d[role] != person), None)
+
     def similar_tickets(self, ticket_id: str, summary: str, n: int = 5) -> list[sqlite3.Row]:
         """Other tickets whose summaries share words with this one, most alike first (distractors)."""
         mine = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", summary)} - _STOP

@@ -53,14 +53,7 @@ def _via_ticket(g: Gen, budget: int, src_kind: str) -> list[Draft]:
         person = t[role]
         if not g.is_person(person):
             continue
-        other = next(
-            (
-                d
-                for d in g.similar_tickets(t["id"], t["summary"])
-                if g.is_person(d[role]) and d[role] != person
-            ),
-            None,
-        )
+        other = g.decoy_ticket(t, role)
         if other is None:
             continue
         start = _start(g, src_kind, ref["src_id"])

@@ -28,14 +28,7 @@ def _ticket_people(g: Gen, budget: int) -> list[Draft]:
         person = t[role]
         if not g.is_person(person):
             continue
-        other = next(
-            (
-                d
-                for d in g.similar_tickets(t["id"], t["summary"])
-                if g.is_person(d[role]) and d[role] != person
-            ),
-            None,
-        )
+        other = g.decoy_ticket(t, role)
         if other is None:
             continue
         title = g.title(t)

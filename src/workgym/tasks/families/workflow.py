@@ -15,7 +15,6 @@ does the same work for the wrong person or the most similar wrong ticket.
 
 from __future__ import annotations
 
-from workgym.tasks.families.base import OPEN_STATUSES as _OPEN
 from workgym.tasks.families.base import Draft, Gen, evidence
 from workgym.tasks.model import Call, Check
 
@@ -44,12 +43,7 @@ def _lead(g: Gen, project: str, exclude: set[str]) -> str | None:
 
 def _hand_over(g: Gen, budget: int) -> list[Draft]:
     drafts: list[Draft] = []
-    marks = ", ".join("?" for _ in _OPEN)
-    groups = g.rows(
-        f"SELECT project, assignee, group_concat(id, ' ') AS keys, COUNT(*) AS n FROM ticket "
-        f"WHERE assignee != '' AND status IN ({marks}) GROUP BY 1, 2 HAVING n BETWEEN 1 AND 4 ORDER BY 1, 2",
-        _OPEN,
-    )
+    groups = g.open_tickets_by_assignee(4)
     for r in g.sample(groups, budget * 3):
         if len(drafts) >= budget or not g.is_person(r["assignee"]):
             continue
