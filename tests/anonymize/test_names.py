@@ -29,6 +29,14 @@ def found(text: str) -> list[str]:
         ("thanks anna schmidt for the fix", "anna schmidt"),  # a text written without capitals
         ("My name is Jan Kowalski but everyone calls me Iqbalu.", "Iqbalu"),  # an unlisted name after a cue
         ('Emma:"Who are you?"\nAmber:"I\'m her daughter."', "Amber"),  # a listed name speaking
+        ("Valida M. Ibragimov will present.", "Valida M. Ibragimov"),  # unlisted, an initial between
+        ("Hanne I. Kreutzmann is the speaker.", "Hanne I. Kreutzmann"),  # the initial I is no pronoun
+        ("It's under my partner's name John A. Leiva", "John A. Leiva"),  # nor A an article
+        ("from eric g. samoylova's tales", "eric g. samoylova"),  # without capitals
+        ("follow up with benjamin a seiler soon", "benjamin a seiler"),  # a listed surname after a
+        ("What's your last name? Matthíasson", "Matthíasson"),  # asked for
+        ("sometimes people call me višeslav", "višeslav"),  # unlisted, after a cue, without capitals
+        ("I would like to remove my kid Dzhambek from the will.", "Dzhambek"),  # a family word
     ],
 )
 def test_when_a_name_has_evidence_then_it_is_found_whole(text: str, name: str) -> None:
@@ -47,10 +55,17 @@ def test_when_a_name_has_evidence_then_it_is_found_whole(text: str, name: str) -
         "Cross-cutting concerns live in wrappers; see TicketEvent and NASA docs.",  # shapes of non-names
         "I'm in Mountain View this week; the office is on Kowalski Street.",  # names of places
         'Ti.API.info("Add Audio View"); addr = {"street": "North Elmwood Avenue"}',  # a view, a street
+        "See Appendix A. Results follow, as in Plan B. Then we ship.",  # a letter after a label
+        "Is the bug on the user? Views are blank; adding child Views fails.",  # no name asked for
     ],
 )
 def test_when_common_words_have_no_evidence_then_no_name_is_found(text: str) -> None:
     assert found(text) == []
+
+
+def test_when_an_article_follows_a_lower_case_name_then_the_next_word_is_no_surname() -> None:
+    assert found("i told maria a story") == ["maria"]
+    assert found("my name is going to change; call me later") == []
 
 
 def test_when_a_name_is_possessive_then_the_span_ends_before_the_apostrophe() -> None:

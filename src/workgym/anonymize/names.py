@@ -227,13 +227,19 @@ _LOWER_NOT_NAMES = _words("""is was are were went goes gone going said says has 
 _STRONG_CUES = _words("""hi hello hey dear thanks thx cheers cc bcc says said asked ask asks told tell ping pinged met
     meet call called named attn contact mr mrs ms mx dr prof sir madam miss love regards best sincerely
     yours wife husband son daughter mother father brother sister friend colleague boss manager uncle aunt
-    cousin starring name user customer client author attendee assignee reporter owner""")
+    cousin kid nephew niece grandson granddaughter grandmother grandfather grandma grandpa mom mum
+    dad fiance fiancé fiancee fiancée girlfriend boyfriend starring name user customer client author
+    attendee assignee reporter owner""")
 """The word before a name that makes it a name (``Dear X``, ``cc X``, ``Name: X``, ``@X``)."""
 _WEAK_CUES = _words("to for or and with me him her us")
 _BY_FROM = _words("by from")
 """The word before a capitalised word that makes a name likelier (``with X``, ``call me X``)."""
 _COORDINATION = re.compile(r"[ \t]*(?:,|&|and|or|,[ \t]*and|,[ \t]*or)[ \t]*")
 _NAME_SUFFIX = re.compile(r"[ \t]*,?[ \t]*(?:Jr|Sr|II|III|IV|MD|DDS|DVM|PhD|Ph\.D|Esq|MBA|RN)\b\.?")
+_LETTER_LABELS = _words("""appendix annex exhibit section chapter figure fig table tab part step phase stage
+    option plan grade class type level round group item article model series vitamin schedule block row
+    column col sheet zone sector area building wing floor unit track side volume vol""")
+"""Words that label a letter (``Appendix A.``): the letter after them is no initial."""
 _NAME_BREAKS = _words("street avenue road boulevard drive lane way apt suite") | _ORG_WORDS
 """Words that end a name: ``Baker Street`` is a street, not a person called Street; ``Apt.`` a unit."""
 
@@ -278,7 +284,7 @@ def _cue_before(text: str, start: int) -> tuple[int, bool]:
     words = before.lower().replace(":", " ").replace(",", " ").split()
     if not words:
         return 0, False
-    last = words[-1].rstrip(".")
+    last = "name" if words[-1] == "name?" else words[-1].rstrip(".")  # What's your last name? Arcuri
     if last in _TITLES:
         return 2, True
     if last in _BY_FROM:  # "written by X", "a note from X"; but "From X" may head a section
@@ -339,8 +345,8 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
             surnames += low.endswith(SURNAME_ENDINGS) and not common
     n = strong + weak + unknown
     cue = group.cue
-    if lower:
-        return (0.85 if n > 1 else 0.6) if strong else 0.0
+    if lower:  # listed, or (from _lower_initialled and _lower_cued only) unlisted after a cue
+        return (0.85 if n > 1 else 0.6) if strong else 0.6 if cue == 2 and unknown == n == 1 else 0.0
     if group.title:
         return 0.9 if unknown <= 1 or strong else 0.7
     if strong and n > 1:
@@ -350,9 +356,10 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
     if weak and n > 1 and (unknown == 0 or (first_weak and unknown == 1)):  # Will Young, Scott Vodir
         return 0.8 if cue else 0.45 if start else 0.6
     if unknown == n and 1 < n <= 3:  # Gairbekov Vodir: unlisted, title case, no English-looking word
-        names = [(s, e, low) for s, e, low in group.tokens if low not in PARTICLES and e - s > 1]
+        names = [(s, e, low) for s, e, low in group.tokens if low not in PARTICLES and len(low) > 1]
         if all(text[s + 1 : e].islower() and not _english(low) for s, e, low in names):
-            return 0.7 if cue else 0.45 if start else 0.5
+            initial = len(names) < len(group.tokens)  # Valida M. Ibragimov: an initial between names
+            return 0.7 if cue or initial else 0.45 if start else 0.5
     if n == 1 and surnames and not start:  # Mikolčić
         return 0.7 if cue else 0.6
     if n == 1 and cue == 2:  # Thanks Will; Dear Gairbekov
@@ -392,6 +399,44 @@ def _lower_groups(text: str, lex: Lexicon) -> list[_Group]:
         group = [(m.start(), m.end(), low)] if listed else []
     if group:
         groups.append(_Group(group))
+    return groups + _lower_initialled(text, lex) + _lower_cued(text, lex)
+
+
+_LOWER_CUED = re.compile(r"\b(?:name is|call me|calls me|called me)[ \t]+([^\W\d_]{3,})(?![\w@'’])")
+
+
+def _lower_cued(text: str, lex: Lexicon) -> list[_Group]:
+    """An unlisted word right after ``my name is`` or ``call me`` (``sometimes people call me višeslav``)."""
+    groups = []
+    for m in _LOWER_CUED.finditer(text):
+        low = m.group(1)
+        known = low in lex.first or low in lex.last or low in STOP_WORDS or low in lex.common
+        if not known and low not in _LOWER_NOT_NAMES and not low.endswith(("ing", "ed", "ly")):
+            groups.append(_Group([(m.start(1), m.end(1), low)]))
+    return groups
+
+
+_LOWER_INITIAL = re.compile(r"(?<![\w@#/.\-])([^\W\d_]{3,}) ([^\W\d_])\.? ([^\W\d_]{3,})(?![\w@])")
+
+
+def _lower_initialled(text: str, lex: Lexicon) -> list[_Group]:
+    """``eric g. samoylova``, ``emidio p lombardo``: a listed name and a name-like word about an initial.
+
+    After ``a`` or ``i``, which are words too (``told maria a story``), only a listed surname.
+    """
+
+    def plain(low: str) -> bool:
+        return low not in STOP_WORDS and low not in lex.common and low not in _LOWER_NOT_NAMES
+
+    groups = []
+    for m in _LOWER_INITIAL.finditer(text):
+        given, initial, surname = m.group(1), m.group(2), m.group(3)
+        if not (plain(given) and plain(surname)) or _english(surname):
+            continue
+        if initial in "ai" and surname not in lex.last:
+            continue
+        if any(w in lex.first or w in lex.last for w in (given, surname)):
+            groups.append(_Group([(m.start(k), m.end(k), m.group(k)) for k in (1, 2, 3)]))
     return groups
 
 
@@ -419,8 +464,13 @@ def _capital_groups(text: str, lex: Lexicon) -> list[_Group]:
                 ]
         group = _Group([])
         for s, e, low in tokens:
-            if low in PARTICLES and text[s].islower():
-                group.tokens.append((s, e, low))
+            initial = e - s == 2 and text[s + 1] == "."  # the run has one only between capitalised words
+            if initial and group.tokens and group.tokens[-1][2] in _LETTER_LABELS:
+                groups.append(group)  # Appendix A. Results
+                group = _Group([])
+                continue
+            if (low in PARTICLES and text[s].islower()) or initial:
+                group.tokens.append((s, e, low))  # van, de; Valida M. Ibragimov
                 continue
             listed = low in first or low in last
             if (
