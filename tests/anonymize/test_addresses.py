@@ -76,6 +76,25 @@ def found(text: str) -> list[str]:
             "the corner of Keizersgracht 115 and Baker Street",
         ),
         ("My zip code is 62704", "62704"),
+        # a street on the line before a unit; lower-case words and parentheses in a block
+        (
+            "Meet me at 5100 Quadra 104\n Suite 845\n Evionnaz\n Switzerland 05377",
+            "5100 Quadra 104\n Suite 845\n Evionnaz\n Switzerland 05377",
+        ),
+        (
+            "It's in 0269 Stensås terrasse 38\n Suite 621\n ARENDAL",
+            "0269 Stensås terrasse 38\n Suite 621\n ARENDAL",
+        ),
+        (
+            "Zizi Kónya\n5850 Jana Nerudy 894\nΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)\n, NI\n Cyprus (Greek) 78891\nMobile: 0490",
+            "5850 Jana Nerudy 894\nΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)\n, NI\n Cyprus (Greek) 78891",
+        ),
+        # a corner of streets named by a rarer suffix, or a lower-case type
+        (
+            "Send it to the corner of Kuusiku 7 and Alexander Flat?",
+            "the corner of Kuusiku 7 and Alexander Flat",
+        ),
+        ("the corner of Csabai kapu 39. and Mathias Pass", "the corner of Csabai kapu 39. and Mathias Pass"),
         ("The desk is in Suite 200 now.", "Suite 200"),
         ("We are on Baker Street now.", "Baker Street"),
     ],
@@ -159,6 +178,23 @@ def test_when_an_address_shape_is_weak_then_it_is_found_but_never_learned(text: 
 )
 def test_when_technical_text_has_numbers_then_no_address_is_found(text: str) -> None:
     assert found(text) == []
+
+
+def test_when_a_military_address_follows_then_the_street_before_it_is_still_found() -> None:
+    text = "I once lived in 018 74 Diakou Street, Kissousa. I now live in PSC 3117, Box 0609\nAPO AE 96508"
+    assert sorted(found(text)) == ["018 74 Diakou Street, Kissousa", "PSC 3117, Box 0609\nAPO AE 96508"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Build 42\nSuite 3 failed",  # an English word and a number: no street before the unit
+        "we ran 5 tests\nSuite 3 passed",  # prose before the unit
+        "Put it in the corner of the screen and the menu",  # a corner of no street
+    ],
+)
+def test_when_a_line_before_a_unit_is_no_street_then_it_is_not_taken(text: str) -> None:
+    assert [a for a in found(text) if not a.startswith("Suite")] == []  # a unit alone may be
 
 
 def test_when_the_text_detector_runs_then_a_street_is_no_person() -> None:

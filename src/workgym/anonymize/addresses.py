@@ -148,7 +148,7 @@ _UNIT_WORD_BEFORE = re.compile(
 _PART = re.compile(
     rf"(?P<sep>(?:[ \t\r]*[,\n][ \t\r>?*]*){{1,3}}|[ ])(?:(?P<unit>{_UNIT})|(?P<code>{_POSTCODE})(?![\w-]|[ ]\d)"
     r"|(?P<empty>nan|N/A)(?![\w/])"
-    r"|(?P<place>[^\W\d_](?:[^\W\d]|['’.\-])*+(?!\d)(?:[ ][^\W\d_](?:[^\W\d]|['’.\-])*+(?!\d)){0,5}))",
+    r"|(?P<place>[^\W\d_](?:[^\W\d]|['’.\-])*+(?!\d)(?:[ ]\(?[^\W\d_](?:[^\W\d]|['’.\-])*+(?<!\()\)?(?!\d)){0,5}))",
     re.IGNORECASE,
 )
 _FIELD_END = re.compile(r"[ \t\r]*(?:[,.;!?)]|$)", re.MULTILINE)
@@ -561,6 +561,8 @@ def _extend(text: str, end: int, lower: bool) -> _Tail:
         at, last = m.start("place"), 0
         for w in _TOKEN.finditer(place):
             word = w.group()
+            if word[0] == "(" and word[-1] == ")" and last:  # Cyprus (Greek), Frankfurt (Oder)
+                word = word[1:-1]
             low = _low(word)
             if word in _CONNECTORS and last:
                 continue
@@ -585,11 +587,12 @@ def _extend(text: str, end: int, lower: bool) -> _Tail:
 # -- addresses -----------------------------------------------------------------------------------
 
 
-def _numbered(text: str, lex: Streets, lower: bool, covered: int) -> list[Span]:
-    """Addresses around house numbers."""
+def _numbered(text: str, lex: Streets, lower: bool, military: list[Span]) -> list[Span]:
+    """Addresses around house numbers, but not the numbers inside the ``military`` addresses."""
     out: list[Span] = []
+    covered = 0
     for m in _NUMBER.finditer(text):
-        if m.start() < covered:
+        if m.start() < covered or any(s.start <= m.start() < s.end for s in military):
             continue
         start = end = 0
         score = 0.0
@@ -652,35 +655,68 @@ def _named(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
-def _corner_part(text: str, at: int, by_start: dict[int, Span], lower: bool) -> int:
-    """End of the street at ``at`` in ``the corner of A and B``: a found address, or a name with a type or number."""
+def _corner_part(text: str, at: int, by_start: dict[int, Span], lex: Streets, lower: bool) -> int:
+    """End of the street at ``at`` in ``the corner of A and B``, else 0.
+
+    A found address, or names (lower-case words among them: ``Csabai kapu 39``) ending on a number
+    or a street type, Faker's rarer ones included (``Eriksson Bridge``): the cue says a street is there.
+    """
     if at in by_start:
         return by_start[at].end
     m = _STREET_WORDS.match(text, at)
-    end = 0
+    end = typed = 0
     for s, e, w in _split(m, 0) if m else []:
-        if _main_type(w, lower) and s > at:
-            end = _end_of(e, w)
+        if s > at and (_main_type(w, lower) or (_low(w) in lex.rare_types and (lower or w[0].isupper()))):
+            end = typed = _end_of(e, w)
             break
-        if not (_name_word(w, lower) or _particle(w) or _prefix(w, lower)):
+        inner = s > at and w.isalpha() and w.islower() and w not in STOP_WORDS
+        if not (_name_word(w, lower) or _particle(w) or _prefix(w, lower) or inner):
             break
         end = e
     number = _TRAILING_NUMBER.match(text, end) if end else None
-    typed = end and _main_type(text[text.rfind(" ", at, end) + 1 : end], lower)
-    return number.end() if number else end if typed else 0
+    return number.end() if number else typed
 
 
-def _corners(text: str, spans: list[Span], lower: bool) -> list[Span]:
+def _corners(text: str, spans: list[Span], lex: Streets, lower: bool) -> list[Span]:
     """``the corner of A and B``: the two streets as one place, the words before them included."""
     by_start = {s.start: s for s in spans}
     out = []
     for cue in _CORNER.finditer(text):
-        a = _corner_part(text, cue.end(), by_start, lower)
+        a = _corner_part(text, cue.end(), by_start, lex, lower)
         joint = _AND.match(text, a) if a else None
-        b = _corner_part(text, joint.end(), by_start, lower) if joint else 0
+        b = _corner_part(text, joint.end(), by_start, lex, lower) if joint else 0
         if b:
             out.append(Span("street_address", cue.start(), b, 0.7, "names"))
     return out
+
+
+def _street_line_before(text: str, unit: int, lex: Streets, lower: bool) -> int:
+    r"""Start of the street that ends the line before a unit opening its line (``5100 Quadra 104\n Suite 8``).
+
+    The words that end that line, back to a stop word or other prose: numbers, names, particles and
+    short lower-case words (``0269 Stensås terrasse 38``), ending on a number or a name, one of them a
+    number and one a name that is not an English word (``Build 42\nSuite 3`` is none). -1 where none.
+    """
+    line = text.rfind("\n", 0, unit)
+    if line < 1 or text[line + 1 : unit].strip(" \t>"):
+        return -1
+    before = max(text.rfind("\n", 0, line) + 1, line - 80)
+    words: list[re.Match[str]] = []  # from the end of the line back
+    number = named = False
+    for token in reversed(list(_TOKEN.finditer(text, before, line))):
+        word = token.group().rstrip(",")
+        if _NUMBER.fullmatch(word):
+            number = True
+        elif _name_word(word, lower) or _particle(word):
+            named = named or (not _particle(word) and _low(word) not in lex.english)
+        elif not (word.isalpha() and word.islower() and len(word) <= 12 and word not in STOP_WORDS):
+            break
+        elif not words:
+            return -1  # the line ends on a lower-case word: prose
+        words.append(token)
+    while words and words[-1].group()[0].islower() and not _particle(words[-1].group()):
+        words.pop()  # it begins on a number or a name
+    return words[-1].start() if words and number and named else -1
 
 
 def detect_addresses(text: str) -> list[Span]:
@@ -692,7 +728,7 @@ def detect_addresses(text: str) -> list[Span]:
     out: list[Span] = []
     if "PO A" in text or "po a" in text:  # USNS Jones FPO AP 12345
         out = [Span("street_address", m.start(), m.end(), 0.9, "names") for m in _MILITARY_RE.finditer(text)]
-    out += _numbered(text, lex, lower, out[-1].end if out else 0)
+    out += _numbered(text, lex, lower, out)
     if not lower:
         out += _named(text, out)
     folded = text.lower()
@@ -702,7 +738,10 @@ def detect_addresses(text: str) -> list[Span]:
     units = "apt" in folded or "ste" in folded or "suite" in folded
     for m in _LONE_UNIT_RE.finditer(text) if units else ():  # Suite 200 on its own
         if not any(s <= m.start() < e for s, e in taken) and (lower or m.group()[0].isupper()):
-            out.append(Span("street_address", m.start(), m.end(), 0.5, "names"))
+            before = _street_line_before(text, m.start(), lex, lower)  # 5100 Quadra 104\n Suite 845
+            end = _extend(text, m.end(), lower).end
+            start, score = (before, 0.7) if before >= 0 else (m.start(), 0.5)
+            out.append(Span("street_address", start, end, score, "names"))
     for line in _LINE_START.finditer(text):  # Flat 3\nPatricia Drive\nJackburgh\nN92 6HL
         unit = _UNIT_LINE.search(text, max(0, line.start() - 30), line.start())
         street = _STREET_WORDS.match(text, line.end()) if unit else None
@@ -717,7 +756,7 @@ def detect_addresses(text: str) -> list[Span]:
         if not any(s <= m.start() < e for s, e in taken):
             out.append(Span("street_address", m.start(), _extend(text, m.end(), lower).end, 0.6, "names"))
     if "orner of" in text:
-        corners = _corners(text, out, lower)  # each takes the place of the streets it joins
+        corners = _corners(text, out, lex, lower)  # each takes the place of the streets it joins
         out = [s for s in out if not any(c.start <= s.start and s.end <= c.end for c in corners)] + corners
     if lower:  # a text without capitals gives less evidence: never learned
         return [replace(s, confidence=0.75) if s.confidence > 0.75 else s for s in out]
