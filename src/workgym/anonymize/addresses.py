@@ -319,6 +319,11 @@ def _main_type(word: str, lower: bool) -> bool:
     return low in _ENGLISH_TYPES and (lower or word[0].isupper())
 
 
+def _rare_type(word: str, lex: Streets, lower: bool) -> bool:
+    """One of Faker's rarer street suffixes (``Pass``, ``Bridge``), capitalised unless the text has no capitals."""
+    return _low(word) in lex.rare_types and (lower or word[0].isupper())
+
+
 def _compound(word: str, lower: bool) -> bool:
     """A one-word street name with a street ending (``Hauptstraße``, ``Storgatan``, ``Sepp-Rosemann-Ring``)."""
     low = _low(word) if not word.lower().endswith("str.") else word.lower()
@@ -391,7 +396,7 @@ def _street_after(
         low = _low(w)
         if k and _main_type(w, lower):  # Baker Street, Main St., Wesselényi u., Gosposka ulica
             main = rare = k + 1
-        elif k and low in lex.rare_types and (lower or w[0].isupper()):  # 12 Ruiz Pass
+        elif k and _rare_type(w, lex, lower):  # 12 Ruiz Pass
             rare = k + 1
         elif not (_name_word(w, lower) or (k and _particle(w))) or (k and low in _UNIT_WORDS):
             break
@@ -666,7 +671,7 @@ def _corner_part(text: str, at: int, by_start: dict[int, Span], lex: Streets, lo
     m = _STREET_WORDS.match(text, at)
     end = typed = 0
     for s, e, w in _split(m, 0) if m else []:
-        if s > at and (_main_type(w, lower) or (_low(w) in lex.rare_types and (lower or w[0].isupper()))):
+        if s > at and (_main_type(w, lower) or _rare_type(w, lex, lower)):
             end = typed = _end_of(e, w)
             break
         inner = s > at and w.isalpha() and w.islower() and w not in STOP_WORDS

@@ -369,6 +369,16 @@ def _judge(group: _Group, lex: Lexicon, text: str, *, start: bool, lower: bool) 
     return 0.0
 
 
+def _plain(low: str, lex: Lexicon) -> bool:
+    """A lower-case word that may be a name: no stop word, common word or word of :data:`_LOWER_NOT_NAMES`."""
+    return low not in STOP_WORDS and low not in lex.common and low not in _LOWER_NOT_NAMES
+
+
+def _surname_like(low: str, lex: Lexicon) -> bool:
+    """A plain lower-case word that does not end as a verb or adverb does (``going``, ``really``)."""
+    return _plain(low, lex) and not low.endswith(("ing", "ed", "ly"))
+
+
 def _lower_groups(text: str, lex: Lexicon) -> list[_Group]:
     """Name groups of a text written without capitals: listed tokens, and a surname after a given name."""
     groups: list[_Group] = []
@@ -381,16 +391,7 @@ def _lower_groups(text: str, lex: Lexicon) -> list[_Group]:
         if listed and (adjacent or not group):
             group.append((m.start(), m.end(), low))
             continue
-        if (
-            adjacent
-            and len(group) == 1
-            and group[0][2] in first
-            and len(low) > 2
-            and low not in STOP_WORDS
-            and low not in common
-            and low not in _LOWER_NOT_NAMES
-            and not low.endswith(("ing", "ed", "ly"))
-        ):
+        if adjacent and len(group) == 1 and group[0][2] in first and len(low) > 2 and _surname_like(low, lex):
             groups.append(_Group([*group, (m.start(), m.end(), low)]))
             group = []
             continue
@@ -410,8 +411,7 @@ def _lower_cued(text: str, lex: Lexicon) -> list[_Group]:
     groups = []
     for m in _LOWER_CUED.finditer(text):
         low = m.group(1)
-        known = low in lex.first or low in lex.last or low in STOP_WORDS or low in lex.common
-        if not known and low not in _LOWER_NOT_NAMES and not low.endswith(("ing", "ed", "ly")):
+        if low not in lex.first and low not in lex.last and _surname_like(low, lex):
             groups.append(_Group([(m.start(1), m.end(1), low)]))
     return groups
 
@@ -424,14 +424,10 @@ def _lower_initialled(text: str, lex: Lexicon) -> list[_Group]:
 
     After ``a`` or ``i``, which are words too (``told maria a story``), only a listed surname.
     """
-
-    def plain(low: str) -> bool:
-        return low not in STOP_WORDS and low not in lex.common and low not in _LOWER_NOT_NAMES
-
     groups = []
     for m in _LOWER_INITIAL.finditer(text):
         given, initial, surname = m.group(1), m.group(2), m.group(3)
-        if not (plain(given) and plain(surname)) or _english(surname):
+        if not (_plain(given, lex) and _plain(surname, lex)) or _english(surname):
             continue
         if initial in "ai" and surname not in lex.last:
             continue
