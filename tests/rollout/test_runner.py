@@ -112,9 +112,14 @@ def test_when_a_run_resumes_after_a_torn_line_then_nothing_is_lost_or_duplicated
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:57]) + lines[57][:40], encoding="utf-8")  # killed in the middle of a line
     started: list[int] = []
+    notices: list[str] = []
     config.progress = lambda done, total, won: started.append(done)
+    config.notice = notices.append
     run(config)
     assert started[0] == 57  # only the missing episodes ran
+    assert (
+        len(notices) == 1 and "trajectories.jsonl:58: removed the last line" in notices[0]
+    )  # and it said so
     keys = [(t["agent"], t["task_id"], t["trial"]) for t in load_trajectories(path)]
     assert len(keys) == len(set(keys)) == 240
 
@@ -183,3 +188,86 @@ def test_when_the_folder_holds_another_workspace_s_run_then_it_refuses(
     )
     with pytest.raises(RunError, match="another workspace"):
         run(RunConfig(workspace=anon_db, tasks=tasks, agents=CPU, out=out))
+
+
+def test_when_a_run_file_ends_in_a_cut_off_line_then_readers_leave_the_file_as_it_is(
+    tmp_path: Path, anon_db: Path, tasks: list[Task]
+) -> None:
+    from workgym.export import ExportOptions, export
+    from workgym.report import write_report
+
+    out = tmp_path / "r"
+    run(RunConfig(workspace=anon_db, tasks=tasks[:10], agents=CPU, out=out))
+    path = out / "trajectories.jsonl"
+    whole = path.read_bytes()
+    torn = whole + whole[:50]  # a second run, killed while writing its first line
+    path.write_bytes(torn)
+    assert len(load_trajectories(path)) == 30
+    write_report(out)
+    report = export([out], tmp_path / "d" / "sft.jsonl", ExportOptions(formats=["openai-chat"]))
+    assert report.dropped["a last line cut off (run again to resume)"] == 1
+    assert path.read_bytes() == torn  # only `workgym run`, resuming, repairs it
+
+
+def test_when_a_line_in_the_middle_is_damaged_then_the_error_names_the_file_and_line(
+    tmp_path: Path, anon_db: Path, tasks: list[Task]
+) -> None:
+    out = tmp_path / "r"
+    run(RunConfig(workspace=anon_db, tasks=tasks[:3], agents=CPU[:1], out=out))
+    path = out / "trajectories.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([lines[0], lines[1][:30], *lines[2:]]))
+    with pytest.raises(RunError, match=r"trajectories.jsonl:2: not JSON"):
+        load_trajectories(path)
+
+
+def test_when_run_is_given_a_price_then_each_episode_and_the_summary_have_a_cost(
+    tmp_path: Path, anon_db: Path, tasks: list[Task]
+) -> None:
+    from typer.testing import CliRunner
+
+    from workgym.cli import app
+
+    some = tasks[:3]
+    tasks_file = tmp_path / "tasks.jsonl"
+    write_tasks(some, tasks_file)
+    out = tmp_path / "priced"
+    with FakeOpenAI(gold_player(some)) as server:
+        args = ["run", str(anon_db), str(tasks_file), "--agent", "openai", "--model", "m"]
+        args += ["--base-url", server.url, "--price", "1.5,6", "-o", str(out)]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    trajectories = load_trajectories(out / "trajectories.jsonl")
+    for t in trajectories:  # the fake server counts 11 prompt and 7 completion tokens a turn
+        assert t["tokens"]["prompt"] > 0
+        assert t["cost_usd"] == pytest.approx(
+            (t["tokens"]["prompt"] * 1.5 + t["tokens"]["completion"] * 6) / 1e6
+        )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["cost_usd"] == pytest.approx(sum(t["cost_usd"] for t in trajectories))
+    assert f"cost: ${summary['cost_usd']:.4f}" in result.output
+
+
+@pytest.mark.parametrize("price", ["1.5", "1,2,3", "a,b", "-1,2", "nan,1"])
+def test_when_the_price_is_not_two_prices_then_it_is_a_usage_error(
+    tmp_path: Path, anon_db: Path, price: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from workgym.cli import app
+
+    tasks_file = tmp_path / "t.jsonl"
+    tasks_file.write_text("", encoding="utf-8")
+    args = [
+        "run",
+        str(anon_db),
+        str(tasks_file),
+        "--agent",
+        "noop",
+        "--price",
+        price,
+        "-o",
+        str(tmp_path / "r"),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--price" in result.output

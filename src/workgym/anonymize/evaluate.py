@@ -139,7 +139,8 @@ def load_conll(path: Path) -> list[TokenSample]:
             posts.append(TokenSample(" ".join(words), tuple(tokens)))
         tokens, words, at = [], [], 0
 
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").split("\n"):  # not splitlines: tokens hold U+2028
+        line = line.removesuffix("\r")
         if not line.strip():
             flush()
             continue

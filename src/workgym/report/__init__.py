@@ -11,10 +11,11 @@ from workgym.rollout import load_trajectories, run_tasks
 
 
 def load_run(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """A run folder's summary, trajectories and (when its tasks file is still there) tasks by id.
+    """A run folder's summary, trajectories and tasks by id (the folder's own copy of them).
 
     Raises:
         FileNotFoundError: the folder has no summary.json (the run has not finished).
+        RunError: a damaged run file, or an old folder whose tasks file is gone.
     """
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():

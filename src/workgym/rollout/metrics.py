@@ -89,7 +89,7 @@ def summarize(trajectories: Sequence[Trajectory], *, seed: int = 0, rounds: int 
         "pass_hat_k_max_ci95": _bootstrap(hat_last, [1.0] * len(hat_last), seed + 1, rounds),
         "steps_mean": round(fmean(steps), 3) if steps else 0.0,
         "tokens": dict(tokens),
-        "cost_usd": round(sum(float(t.get("cost_usd") or 0.0) for t in trajectories), 6)
+        "cost_usd": round(sum(float(t.get("cost_usd") or 0.0) for t in trajectories), 9)
         if any("cost_usd" in t for t in trajectories)
         else None,
         "step_errors": dict(sorted(errors.items())),

@@ -10,10 +10,13 @@
   processes, each with the world opened once and episodes reused per cutoff, persona and tools
   (reset between them), or on Ray with ``executor="ray"`` (``address`` for a cluster).
 * **Streamed and resumable.** Each finished episode is one line of ``trajectories.jsonl``,
-  written and flushed at once. A run killed and started again reads the file, drops a line cut
-  off by the kill, and runs only the episodes not there: none is lost or duplicated. When every
-  episode is in, the file is rewritten in a fixed order (agent, task, trial) and
-  ``summary.json`` is written.
+  written and flushed at once. A run killed and started again repairs the file (removes a line
+  cut off by the kill, and says so), and runs only the episodes not there: none is lost or
+  duplicated. When every episode is in, the file is rewritten in a fixed order (agent, task,
+  trial) and ``summary.json`` is written. Readers (:func:`load_trajectories`) never change it.
+* **Self-contained.** The folder holds a copy of the tasks it ran (``tasks.jsonl``) and
+  ``run.json`` their content hash and the world's fingerprint, so the report, the export, the
+  calibration and the viewer work on the folder wherever it is moved.
 * **A bad rollout is data.** A model endpoint that fails for good, an agent that breaks, a
   checker that raises: each is recorded once on the trajectory as ``failure: {boundary, error}``
   and the run goes on. A bad tool call is an error observation in the steps, not a failure.
@@ -22,15 +25,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-import os
 import time
+import warnings
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workgym import jsonl
 from workgym.agents import Agent, AgentError, AgentSpec, EndpointError, Recorder, make_agent
 from workgym.rollout.metrics import run_summary
 from workgym.tasks import Scorer, Task
@@ -40,6 +45,8 @@ from workgym.world import Episode, EpisodePool, Limits, World
 TRAJECTORIES = "trajectories.jsonl"
 SUMMARY = "summary.json"
 RUN = "run.json"
+TASKS = "tasks.jsonl"
+"""The run folder's copy of the tasks it ran."""
 
 
 class RunError(ValueError):
@@ -61,9 +68,11 @@ class RunConfig:
         address: a Ray cluster's address (None: a local Ray).
         max_steps: an episode's step limit.
         seed: added to each trial's number to make the episode's seed.
-        tasks_file: where the tasks came from (recorded in run.json, for the report).
+        tasks_file: where the tasks came from (recorded in run.json; the folder keeps its own copy).
         prices: US dollars per million prompt and completion tokens, to put a cost on each episode.
         progress: called with (episodes done, episodes in all, successes).
+        notice: called with a sentence for the user (a cut-off last line removed on resuming);
+            default: a :class:`RuntimeWarning`.
     """
 
     workspace: Path
@@ -79,6 +88,7 @@ class RunConfig:
     tasks_file: Path | None = None
     prices: tuple[float, float] | None = None
     progress: Callable[[int, int, int], None] | None = field(default=None, repr=False)
+    notice: Callable[[str], None] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,27 +263,38 @@ def _ray_chunk(
 # -- the run --------------------------------------------------------------------------------------
 
 
+_TRAJECTORY_KEYS = ("task_id", "agent", "trial", "world", "reward")
+
+
 def load_trajectories(path: Path) -> list[dict[str, Any]]:
-    """The trajectories of a run file; a last line cut off by a kill is removed from the file."""
+    """The trajectories of a run file (none if there is no file); the file is never changed.
+
+    A last line cut off mid-way (a run killed, or one still writing) is left out: see
+    :func:`cut_off_line`. ``workgym run`` into the folder again repairs it.
+
+    Raises:
+        RunError: a line that is not a trajectory, naming the file and the line.
+    """
     if not path.exists():
         return []
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end < len(data):
-        with path.open("r+b") as f:
-            f.truncate(end)
-        data = data[:end]
     out = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            raise RunError(
-                f"{path}:{number}: not a trajectory (the file is damaged; move it aside)"
-            ) from None
+    try:
+        for number, value in jsonl.iter_numbered(path, cut_off="skip"):
+            if not isinstance(value, dict) or any(k not in value for k in _TRAJECTORY_KEYS):
+                keys = ", ".join(_TRAJECTORY_KEYS)
+                raise RunError(f"{path}:{number}: not a trajectory (one has {keys}); move the file aside")
+            out.append(value)
+    except jsonl.JsonlError as exc:
+        raise RunError(f"{exc}: not a trajectory (the file is damaged; move it aside)") from None
     return out
+
+
+def cut_off_line(path: Path) -> int | None:
+    """The number of a run file's last line when it was cut off mid-way (and left out by readers)."""
+    if not path.is_file():
+        return None
+    tail = jsonl.unended_tail(path)
+    return tail.line if tail is not None and not tail.whole else None
 
 
 def run_info(run_dir: Path) -> dict[str, Any]:
@@ -282,14 +303,54 @@ def run_info(run_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_task_dicts(path: Path) -> list[dict[str, Any]]:
+    try:
+        tasks = list(jsonl.iter_numbered(path))
+    except jsonl.JsonlError as exc:
+        raise RunError(f"{exc}: not a task (the file is damaged)") from None
+    for number, task in tasks:
+        if not isinstance(task, dict) or "id" not in task:
+            raise RunError(f"{path}:{number}: not a task (it has no id)")
+    return [task for _, task in tasks]
+
+
 def run_tasks(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """The tasks a run ran, by id, from the tasks file its run.json names (empty if it is gone)."""
-    named = run_info(run_dir).get("tasks_file")
-    path = Path(named) if named else None
-    if path is None or not path.is_file():
+    """The tasks a run ran, by id: the folder's own copy, checked against run.json's hash.
+
+    A folder from before the copy was kept falls back to the tasks file its run.json names. A
+    folder whose run.json names no tasks file (a run started from Python without one) has none.
+
+    Raises:
+        RunError: the copy does not match its hash, or run.json names a tasks file that is gone.
+    """
+    info = run_info(run_dir)
+    copy = run_dir / TASKS
+    if copy.is_file():
+        expected = info.get("tasks_sha256")
+        if expected and _sha256(copy) != expected:
+            raise RunError(
+                f"{copy} is not the tasks this run ran (its hash differs from run.json's tasks_sha256); "
+                "put the run's own copy back"
+            )
+        return {t["id"]: t for t in _read_task_dicts(copy)}
+    named = info.get("tasks_file")
+    if not named:
         return {}
-    tasks = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {t["id"]: t for t in tasks}
+    path = Path(named)
+    if not path.is_file():
+        raise RunError(
+            f"{run_dir}: the run's tasks are not in the folder, and the tasks file its run.json names, "
+            f"{path}, is not there (moved or deleted); copy that file into the folder as {TASKS}"
+        )
+    return {t["id"]: t for t in _read_task_dicts(path)}
 
 
 def _chunks(units: Sequence[Unit], size: int) -> Iterable[list[Unit]]:
@@ -309,6 +370,9 @@ def run(config: RunConfig) -> dict[str, Any]:
     world = World.open(config.workspace)
     config.out.mkdir(parents=True, exist_ok=True)
     path = config.out / TRAJECTORIES
+    repaired = jsonl.repair(path)  # the one place a run file changes: its writer, about to append
+    if repaired is not None:
+        _notice(config, repaired)
     done = load_trajectories(path)
     other = {t["world"] for t in done} - {world.fingerprint}
     if other:
@@ -335,8 +399,8 @@ def run(config: RunConfig) -> dict[str, Any]:
                 per_in, per_out = config.prices
                 tokens = trajectory["tokens"]
                 cost = (tokens.get("prompt", 0) * per_in + tokens.get("completion", 0) * per_out) / 1e6
-                trajectory["cost_usd"] = round(cost, 6)
-            out.write(json.dumps(trajectory, ensure_ascii=False, sort_keys=True) + "\n")
+                trajectory["cost_usd"] = round(cost, 9)  # nano-dollars: a cheap episode costs micro-dollars
+            out.write(jsonl.dumps(trajectory) + "\n")
             out.flush()
             state["done"] += 1
             state["won"] += trajectory["reward"] >= 1.0
@@ -353,19 +417,29 @@ def run(config: RunConfig) -> dict[str, Any]:
             asyncio.run(_run_llm(config, world, llm, write))
     every = load_trajectories(path)
     every.sort(key=lambda t: position.get(episode_key(t), len(position)))
-    tmp = path.with_suffix(".jsonl.tmp")
-    tmp.write_text(
-        "".join(json.dumps(t, ensure_ascii=False, sort_keys=True) + "\n" for t in every), encoding="utf-8"
-    )
-    os.replace(tmp, path)
+    jsonl.write(path, every)
     summary = run_summary(every, seed=config.seed)
     (config.out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary
 
 
+def _notice(config: RunConfig, message: str) -> None:
+    if config.notice is not None:
+        config.notice(message)
+    else:
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
 def _write_run_file(config: RunConfig, world: World) -> None:
+    """run.json and the folder's copy of the tasks (with the tasks an earlier run here ran too)."""
+    copy = config.out / TASKS
+    tasks = [t.to_dict() for t in config.tasks]
+    if copy.is_file():
+        ids = {t["id"] for t in tasks}
+        tasks += [t for t in _read_task_dicts(copy) if t["id"] not in ids]
+    jsonl.write(copy, tasks)
     info = {
-        "workspace": str(config.workspace),
+        "workspace": str(config.workspace.resolve()),
         "world": world.fingerprint,
         "agents": [make_agent(a).label for a in config.agents],
         "trials": config.trials,
@@ -373,6 +447,9 @@ def _write_run_file(config: RunConfig, world: World) -> None:
         "max_steps": config.max_steps,
         "seed": config.seed,
         "tasks_file": str(config.tasks_file.resolve()) if config.tasks_file else None,
+        "tasks_copy": TASKS,
+        "tasks_sha256": _sha256(copy),
+        "prices": list(config.prices) if config.prices is not None else None,
     }
     (config.out / RUN).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -433,11 +510,15 @@ async def _run_llm(
 __all__ = [
     "RUN",
     "SUMMARY",
+    "TASKS",
     "TRAJECTORIES",
     "RunConfig",
     "RunError",
     "Unit",
+    "cut_off_line",
     "load_trajectories",
     "run",
+    "run_info",
     "run_one",
+    "run_tasks",
 ]

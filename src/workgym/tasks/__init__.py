@@ -7,7 +7,7 @@ entity; :class:`Scorer` scores any episode against a task. See docs/tasks.md.
 
 from workgym.tasks.checks import CheckResult, Score, Scorer
 from workgym.tasks.generate import Report, generate_tasks, write_tasks
-from workgym.tasks.model import Call, Check, Evidence, Task, UserFact, read_tasks
+from workgym.tasks.model import Call, Check, Evidence, Task, UserFact, load_tasks, read_tasks
 from workgym.tasks.users import ScriptedUser
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Task",
     "UserFact",
     "generate_tasks",
+    "load_tasks",
     "read_tasks",
     "write_tasks",
 ]

@@ -11,7 +11,6 @@ The same world, ``n``, seed and families give the same tasks, in the same order,
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 from collections import Counter, defaultdict
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workgym import jsonl
 from workgym.tasks.checks import normalize
 from workgym.tasks.families import FAMILIES, SHARES, Draft, Gen
 from workgym.tasks.model import Task, canonical_json
@@ -202,13 +202,8 @@ def assign_splits(tasks: Sequence[Task], names: tuple[str, str], test_share: flo
 
 
 def write_tasks(tasks: Iterable[Task], path: Path) -> int:
-    """Write one task per line (canonical JSON); returns how many."""
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for task in tasks:
-            out.write(json.dumps(task.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-            count += 1
-    return count
+    """Write one task per line (sorted keys, atomically; see :mod:`workgym.jsonl`); returns how many."""
+    return jsonl.write(path, (task.to_dict() for task in tasks))
 
 
 __all__ = ["OVERDRAW", "Report", "assign_splits", "generate_tasks", "write_tasks"]

@@ -20,7 +20,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
+
+from workgym import jsonl
 
 CheckKind = Literal["answer", "changes", "no_collateral", "references"]
 AnswerMatch = Literal["entity", "number", "set", "value"]
@@ -215,23 +218,39 @@ class Task:
         )
 
 
+def _task(value: Any, where: str) -> Task:
+    try:
+        return Task.from_dict(value)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ValueError(f"{where}: not a task ({type(exc).__name__}: {exc})") from None
+
+
 def read_tasks(lines: Sequence[str] | str) -> list[Task]:
     """Tasks from the lines (or the text) of a ``tasks.jsonl``; blank lines are skipped.
+
+    Lines end at a newline only (text holds other line separators; see :mod:`workgym.jsonl`).
 
     Raises:
         ValueError: a line is not a task, naming its line number.
     """
-    if isinstance(lines, str):
-        lines = lines.splitlines()
-    tasks = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            tasks.append(Task.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"line {number}: not a task ({type(exc).__name__}: {exc})") from None
-    return tasks
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    try:
+        return [_task(v, f"line {n}") for n, v in jsonl.iter_parse(text)]
+    except jsonl.JsonlError as exc:
+        raise ValueError(f"line {exc.line}: not a task ({exc.reason})") from None
+
+
+def load_tasks(path: Path) -> list[Task]:
+    """The tasks of a ``tasks.jsonl`` file.
+
+    Raises:
+        ValueError: a line is not a task, as ``<file>:<line>: ...``.
+        OSError: the file cannot be read.
+    """
+    try:
+        return [_task(v, f"{path}:{n}") for n, v in jsonl.iter_numbered(path)]
+    except jsonl.JsonlError as exc:
+        raise ValueError(f"{exc.source}:{exc.line}: not a task ({exc.reason})") from None
 
 
 __all__ = [
@@ -243,5 +262,6 @@ __all__ = [
     "Task",
     "UserFact",
     "canonical_json",
+    "load_tasks",
     "read_tasks",
 ]
