@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from workgym.model import (
     KIND_OF,
@@ -190,6 +191,20 @@ def migrate(conn: sqlite3.Connection) -> int:
             )
         version = number
     return version
+
+
+def ro_uri(path: str | Path, *, shared: bool = False) -> str:
+    """A ``file:`` URI opening ``path`` read-only, for ``sqlite3.connect(..., uri=True)``.
+
+    Every ``file:`` URI of the project is built here: the path is made absolute and
+    percent-quoted, so a ``#``, ``?``, ``%41``, space or non-ASCII letter in it names that file and
+    not another (unquoted, ``r%41.db`` opens ``rA.db``, ``a#b.db`` opens ``a``). ``shared`` adds
+    SQLite's shared-cache mode.
+    """
+    absolute = Path(path).resolve().as_posix()
+    if not absolute.startswith("/"):  # a drive letter: file:///C:/...
+        absolute = "/" + absolute
+    return f"file://{quote(absolute)}?mode=ro" + ("&cache=shared" if shared else "")
 
 
 def connect(path: str | Path, *, create: bool = False) -> sqlite3.Connection:

@@ -20,6 +20,7 @@ from typing import Any
 
 from workgym.anonymize.directory import Matcher, build_directory
 from workgym.anonymize.keys import fingerprint
+from workgym.store import ro_uri
 
 
 class ExportLeakError(Exception):
@@ -76,7 +77,7 @@ class LeakScanner:
                 f"this key (fingerprint {fingerprint(key)}) did not make the anonymized workspace "
                 f"(fingerprint {anonymized_fingerprint})"
             )
-        conn = sqlite3.connect(f"file:{raw}?mode=ro", uri=True)
+        conn = sqlite3.connect(ro_uri(raw), uri=True)
         try:
             directory = build_directory(conn)
         finally:

@@ -6,7 +6,10 @@ corpus or quarantined with a reason:
 
 * an identity the source already named is merged into the first (a Jira user appears in many issues);
 * a record whose id another record already has is quarantined as a duplicate;
-* a parser that fails outright quarantines the rest of its file with the error.
+* a parser that fails outright quarantines the rest of its file with the error;
+* what the walk refused (an archive over a cap, an unreadable archive member, a link to what was
+  read already) is quarantined in the source whose export it lies in, else with the files no
+  format reads, in a source of format ``unrecognised``.
 
 Records a source implies without listing them are *derived* and stored too: a channel named only
 by its messages (IRC logs), a person named only as a record's author. So for every source,
@@ -23,6 +26,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from workgym.ingest.base import Format, Item
+from workgym.ingest.config import ArchiveLimits
 from workgym.ingest.corpus import Corpus
 from workgym.ingest.registry import Unit, Walker
 from workgym.model import Channel, Identity, Message, Quarantined, Record
@@ -84,6 +88,30 @@ def _merge_identity(old: Identity, new: Identity) -> Identity:
     return replace(old, **changes) if changes else old  # type: ignore[arg-type]
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired(value: object) -> bool:
+    return isinstance(value, str) and _LONE_SURROGATE.search(value) is not None
+
+
+def _without_lone_surrogates(item: Item) -> Item:
+    """The item with each lone surrogate in its text as U+FFFD.
+
+    A lone surrogate is no character, and UTF-8 (so the store) cannot hold one; parsers pass them
+    on from a JSON escape (``"\\ud800"``) or a name of undecodable bytes (``surrogateescape``).
+    What was written there is unreadable either way; the rest of the record is kept.
+    """
+    changes: dict[str, object] = {}
+    for name in (f.name for f in fields(item)):
+        value = getattr(item, name)
+        if _unpaired(value):
+            changes[name] = _LONE_SURROGATE.sub("\ufffd", value)
+        elif isinstance(value, tuple) and any(_unpaired(v) for v in value):
+            changes[name] = tuple(_LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in value)
+    return replace(item, **changes) if changes else item  # type: ignore[arg-type]
+
+
 def _hash_units(units: Iterable[Unit]) -> str:
     digest = hashlib.sha256()
     for unit in units:
@@ -107,6 +135,7 @@ class _Reader:
 
     def take(self, tally: SourceTally, item: Item) -> None:
         tally.read += 1
+        item = _without_lone_surrogates(item)
         if isinstance(item, Quarantined):
             self.reject(tally, item)
             return
@@ -153,6 +182,7 @@ class _Reader:
         tally.merged_identities += 1
 
     def reject(self, tally: SourceTally, item: Quarantined) -> None:
+        item = _without_lone_surrogates(item)
         self.quarantine.append((tally.id, item))
         tally.quarantined += 1
         reason = _reason_class(item.reason)
@@ -182,8 +212,15 @@ class _Reader:
                             self.store(tallies[sid], identity)
 
 
-def read_sources(paths: Iterable[Path], progress: Progress | None = None) -> ReadResult:
+def read_sources(
+    paths: Iterable[Path], progress: Progress | None = None, limits: ArchiveLimits | None = None
+) -> ReadResult:
     """Discover and parse every source path.
+
+    Args:
+        paths: the source paths.
+        progress: called as units are read.
+        limits: how far archives may be unpacked (the defaults of :class:`ArchiveLimits` when None).
 
     Raises:
         FileNotFoundError: a path does not exist.
@@ -192,7 +229,7 @@ def read_sources(paths: Iterable[Path], progress: Progress | None = None) -> Rea
     reader = _Reader()
     tallies: dict[int, SourceTally] = {}
     unrecognised: list[tuple[str, str]] = []
-    with Walker() as walker:
+    with Walker(limits) as walker:
         plan: list[tuple[SourceTally, list[Unit]]] = []
         for path in paths:
             found = walker.discover(path)
@@ -202,16 +239,28 @@ def read_sources(paths: Iterable[Path], progress: Progress | None = None) -> Rea
             for unit in found.units:
                 groups.setdefault(unit.format.name, []).append(unit)
                 formats[unit.format.name] = unit.format
+            by_rel: dict[str, SourceTally] = {}
             for name, units in groups.items():
                 tally = SourceTally(id=len(tallies) + 1, format=name, path=str(path))
                 tallies[tally.id] = tally
                 plan.append((tally, units))
-            if found.unrecognised:
+                by_rel.update((unit.rel, tally) for unit in units)
+            # What the walk refused inside a unit (a corrupt member of a zipped export) is that
+            # source's; the rest, with the files no format reads, goes to one source of its own.
+            unread = [Quarantined(locator=rel, reason=why) for rel, why in found.unrecognised]
+            for item in found.refused:
+                owner = _owner(by_rel, item.locator)
+                if owner is None:
+                    unread.append(item)
+                else:
+                    owner.read += 1
+                    reader.reject(owner, item)
+            if unread:
                 tally = SourceTally(id=len(tallies) + 1, format="unrecognised", path=str(path))
                 tallies[tally.id] = tally
-                for rel, why in found.unrecognised:
+                for item in unread:
                     tally.read += 1
-                    reader.reject(tally, Quarantined(locator=rel, reason=why))
+                    reader.reject(tally, item)
         total = sum(len(units) for _, units in plan)
         done = 0
         for tally, units in plan:
@@ -223,6 +272,16 @@ def read_sources(paths: Iterable[Path], progress: Progress | None = None) -> Rea
                     progress(done, total, unit.rel or tally.path)
         reader.derive(tallies)
     return ReadResult(reader.corpus, list(tallies.values()), reader.quarantine, unrecognised)
+
+
+def _owner(by_rel: dict[str, SourceTally], locator: str) -> SourceTally | None:
+    """The source of the unit a locator lies in (the deepest, when units nest), if any."""
+    parts = locator.split("/")
+    for end in range(len(parts), -1, -1):
+        tally = by_rel.get("/".join(parts[:end]))
+        if tally is not None:
+            return tally
+    return None
 
 
 def _parse_unit(reader: _Reader, tally: SourceTally, unit: Unit) -> None:

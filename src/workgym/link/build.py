@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workgym import __version__
+from workgym.ingest.config import ArchiveLimits
 from workgym.ingest.runner import Progress, ReadResult, SourceTally, read_sources
 from workgym.link.config import LinkConfig
 from workgym.link.identity import Resolution, resolve_identities
@@ -57,14 +58,17 @@ def build_workspace(
     *,
     config: LinkConfig | None = None,
     progress: Progress | None = None,
+    limits: ArchiveLimits | None = None,
 ) -> BuildReport:
     """Ingest source paths into a new workspace file at ``out`` (replacing any file there).
+
+    ``limits`` caps how far archives are unpacked (the ``[ingest]`` section of the config TOML).
 
     Raises:
         FileNotFoundError: a source path does not exist.
         UnknownFormatError: a source path is a single file no format reads.
     """
-    result = read_sources(paths, progress)
+    result = read_sources(paths, progress, limits)
     corpus = result.corpus
     resolution = resolve_identities(corpus.identities)
     corpus.emails[:] = thread_emails(corpus.emails)
