@@ -38,7 +38,13 @@ def p50_ms(fn: Callable[[], Any], repeat: int) -> float:
 
 def measure(name: str, db: Path, repeat: int) -> None:
     world = World.open(db)
-    client = TestClient(create_viewer(world))
+    token = "bench-view-token-0123456789"  # the viewer refuses a request without its token
+    client = TestClient(
+        create_viewer(world, token=token),
+        base_url="http://127.0.0.1",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert client.get("/").status_code == 200  # a refused request would time the refusal
     rng = random.Random(0)
     with world.episode(limits=Limits(max_steps=100_000)) as ep:  # past 50 steps an episode stops working
         summaries = [r[0] for r in ep.state.query("SELECT summary FROM ticket ORDER BY id")]

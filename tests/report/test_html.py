@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from tests.report.viewer_client import signed_in
 from workgym.agents import AgentSpec
 from workgym.report import write_report
 from workgym.rollout import RunConfig, run
@@ -55,12 +56,10 @@ def test_when_a_run_is_reported_then_the_page_stands_alone_with_every_section(
 
 
 def test_when_raw_is_given_then_a_record_shows_raw_beside_anonymized(anon_db: Path, sample_db: Path) -> None:
-    from fastapi.testclient import TestClient
-
     from workgym.report.viewer import create_viewer
     from workgym.world import World
 
-    client = TestClient(create_viewer(World.open(anon_db), raw=sample_db))
+    client = signed_in(create_viewer(World.open(anon_db), raw=sample_db))
     page = client.get("/compare/ticket/ENG-3").text
     raw_summary = (
         sqlite3.connect(sample_db).execute("SELECT description FROM ticket WHERE id = 'ENG-3'").fetchone()[0]
@@ -75,12 +74,10 @@ def test_when_raw_is_given_then_a_record_shows_raw_beside_anonymized(anon_db: Pa
 
 
 def test_when_titanium_is_viewed_then_pages_page_and_search_finds_across_sources(titanium_db: Path) -> None:
-    from fastapi.testclient import TestClient
-
     from workgym.report.viewer import PAGE, create_viewer
     from workgym.world import World
 
-    client = TestClient(create_viewer(World.open(titanium_db)))
+    client = signed_in(create_viewer(World.open(titanium_db)))
     listing = client.get("/tickets", params={"page": 60})
     assert (
         listing.status_code == 200

@@ -1,8 +1,10 @@
 """The viewer in a real browser: Playwright driving Debian's chromium, with every non-loopback request blocked.
 
-The tests click a chain chat -> ticket -> document, replay a trajectory step by step, and do a
-workflow task through the operable forms until the task's own checks pass. Each page they visit
-is saved as a screenshot under build/screenshots/.
+The tests come in as a user does, through the address the CLI prints (it carries the viewer's
+token, which the browser then keeps in a cookie); they click a chain chat -> ticket -> document,
+replay a trajectory step by step, and do a workflow task through the operable forms (each carrying
+the form token) until the task's own checks pass. Each page they visit is saved as a screenshot
+under build/screenshots/.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from workgym.agents import AgentSpec
-from workgym.report.viewer import create_viewer
+from workgym.report.viewer import create_viewer, viewer_address
 from workgym.rollout import RunConfig, run
 from workgym.tasks import Task, write_tasks
 from workgym.world import World
@@ -82,6 +84,7 @@ def page(browser: Any) -> Iterator[Any]:
     """A page whose every request off this machine is blocked, and recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
+    refused: list[str] = []  # what the pages' Content-Security-Policy refused (their own style must pass)
 
     def guard(route: Any) -> None:
         host = urlparse(route.request.url).hostname
@@ -93,10 +96,19 @@ def page(browser: Any) -> Iterator[Any]:
 
     context.route("**/*", guard)
     tab = context.new_page()
+    tab.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     tab.blocked = blocked
     yield tab
     assert blocked == [], f"requests left the machine: {blocked[:3]}"
+    assert refused == [], f"the CSP refused: {refused[:3]}"
     context.close()
+
+
+def open_viewer(page: Any, app: Any, base: str) -> None:
+    """Open the address `workgym view` prints, as a user does: the viewer keeps its token in a cookie."""
+    response = page.goto(viewer_address(app, base))
+    assert response.status == 200 and "token=" not in page.url  # redirected to the page without it
+    assert page.locator("h1").inner_text() == "Workspace"
 
 
 def shot(page: Any, name: str) -> None:
@@ -116,14 +128,16 @@ def chain_start(db: Path) -> tuple[str, str, str]:
     finally:
         conn.close()
     assert row, "the sample has a chat -> ticket -> doc chain"
-    return row
+    return str(row[0]), str(row[1]), str(row[2])
 
 
 def test_when_a_chain_is_followed_by_clicking_then_chat_leads_to_the_ticket_and_its_document(
     page: Any, anon_db: Path, runs_dir: Path
 ) -> None:
     channel, ticket, document = chain_start(anon_db)
-    with running(create_viewer(World.open(anon_db), runs=runs_dir)) as base:
+    app = create_viewer(World.open(anon_db), runs=runs_dir)
+    with running(app) as base:
+        open_viewer(page, app, base)
         page.goto(f"{base}/chat/{channel}")
         shot(page, "chat")
         page.locator(f'a[href="/ticket/{ticket}"]').first.click()
@@ -139,7 +153,9 @@ def test_when_a_chain_is_followed_by_clicking_then_chat_leads_to_the_ticket_and_
 def test_when_every_page_is_opened_then_each_renders_and_nothing_is_fetched_from_the_network(
     page: Any, anon_db: Path, runs_dir: Path
 ) -> None:
-    with running(create_viewer(World.open(anon_db), runs=runs_dir)) as base:
+    app = create_viewer(World.open(anon_db), runs=runs_dir)
+    with running(app) as base:
+        open_viewer(page, app, base)
         for path, name in (
             ("/", "workspace"),
             ("/chat", "channels"),
@@ -169,7 +185,9 @@ def test_when_every_page_is_opened_then_each_renders_and_nothing_is_fetched_from
 def test_when_a_trajectory_is_replayed_then_each_step_shows_its_call_observation_and_state(
     page: Any, anon_db: Path, runs_dir: Path
 ) -> None:
-    with running(create_viewer(World.open(anon_db), runs=runs_dir)) as base:
+    app = create_viewer(World.open(anon_db), runs=runs_dir)
+    with running(app) as base:
+        open_viewer(page, app, base)
         page.goto(f"{base}/run/base")
         page.locator('tr:has-text("workflow") a[href^="/run/base/t/"]').first.click()
         page.wait_for_url("**/run/base/t/*")
@@ -196,8 +214,15 @@ def test_when_a_workflow_task_is_done_through_the_forms_then_its_checks_pass(
         if t.family == "workflow" and [c.name for c in t.gold][1:] == ["update_ticket", "comment_ticket"]
     )
     update, comment = task.gold[1].arguments, task.gold[2].arguments
-    app = create_viewer(World.open(anon_db), runs=runs_dir, operable=True, task_id=task.id)
+    app = create_viewer(
+        World.open(anon_db),
+        runs=runs_dir,
+        tasks=runs_dir.parent / "tasks.jsonl",  # every task, not only those the run ran
+        operable=True,
+        task_id=task.id,
+    )
     with running(app) as base:
+        open_viewer(page, app, base)
         page.goto(f"{base}/episode")
         page.locator('button:has-text("Check against the task")').click()
         assert "reward 0.0" in page.locator(".flash[role=status]").inner_text()  # nothing done yet

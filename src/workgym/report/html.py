@@ -4,15 +4,25 @@ Sections: the headline table (per agent: episodes, success with its 95% interval
 credit, pass^k); pass^k and pass@k curves; success by family; the hardest tasks; the error
 taxonomy; and trajectories side by side (two tries of one task, a success beside a failure where
 there is one), step by step, with each call and what the world answered.
+
+The run's files are read through :mod:`workgym.report.run_fields` and every field is escaped, so a
+damaged or hostile run file shows as text; the page carries a Content-Security-Policy that allows
+its own style block and nothing else (no script, no fetch, no form).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
-import json
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from workgym.report.run_fields import Step, Summary, Trajectory, figure, text
+from workgym.report.run_fields import summary as read_summary
+from workgym.report.run_fields import trajectory as read_trajectory
 
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563", "#ca8a04")
 
@@ -28,11 +38,25 @@ details{margin:.2rem 0} summary{cursor:pointer} svg text{font:11px system-ui,san
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(text(value), quote=True)
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+    return figure(100 * value, ".1f") + "%" if math.isfinite(value) else "?"
+
+
+def style_hash(style: str) -> str:
+    """The CSP source that allows one inline ``<style>`` block and nothing else: ``'sha256-...'``."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
+
+
+REPORT_CSP = f"default-src 'none'; style-src {style_hash(CSS)}; form-action 'none'; base-uri 'none'"
+"""The report's Content-Security-Policy: its own style block, and no script, fetch, frame or form."""
+
+
+def _rate(value: float) -> float:
+    """A rate for a chart: within [0, 1], 0 where it is not a number."""
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
 
 
 def line_chart(
@@ -60,8 +84,9 @@ def line_chart(
         color = COLORS[at % len(COLORS)]
         for style, data in (("", values), ('stroke-dasharray="4 3"', (dashed or {}).get(name, {}))):
             points = " ".join(
-                f"{xy(int(k), float(v))[0]:.1f},{xy(int(k), float(v))[1]:.1f}"
+                f"{xy(int(k), _rate(float(v)))[0]:.1f},{xy(int(k), _rate(float(v)))[1]:.1f}"
                 for k, v in sorted(data.items(), key=lambda kv: int(kv[0]))
+                if math.isfinite(float(v))
             )
             if points:
                 parts.append(
@@ -82,7 +107,7 @@ def bar_chart(groups: Mapping[str, Mapping[str, float]], title: str) -> str:
     for fi, family in enumerate(families):
         x0 = 50 + fi * (len(agents) * bar + gap)
         for ai, agent in enumerate(agents):
-            v = float(groups[agent].get(family, 0.0))
+            v = _rate(float(groups[agent].get(family, 0.0)))
             h = v * (height - 30)
             parts.append(
                 f'<rect x="{x0 + ai * bar}" y="{height - h:.1f}" width="{bar - 2}" height="{h:.1f}" fill="{COLORS[ai % len(COLORS)]}">'
@@ -97,34 +122,42 @@ def bar_chart(groups: Mapping[str, Mapping[str, float]], title: str) -> str:
     return "".join(parts)
 
 
-def _step_html(step: Mapping[str, Any]) -> str:
-    call = step["call"]
-    shown = json.dumps(call, ensure_ascii=False) if not isinstance(call, str) else call
-    status = (
-        f'<span class="bad">{_e(step["error"])}</span>' if step.get("error") else '<span class="ok">ok</span>'
-    )
-    thought = f'<div class="muted">{_e(step["thought"])}</div>' if step.get("thought") else ""
+def _step_html(step: Step) -> str:
+    status = f'<span class="bad">{_e(step.error)}</span>' if step.error else '<span class="ok">ok</span>'
+    thought = f'<div class="muted">{_e(step.thought)}</div>' if step.thought else ""
     return (
-        f"<details><summary>{status} <code>{_e(shown[:140])}</code></summary>{thought}"
-        f"<pre>{_e(step['observation'][:2500])}</pre></details>"
+        f"<details><summary>{status} <code>{_e(step.call[:140])}</code></summary>{thought}"
+        f"<pre>{_e(step.observation[:2500])}</pre></details>"
     )
 
 
-def _trajectory_html(t: Mapping[str, Any]) -> str:
-    verdict = '<span class="ok">solved</span>' if t["reward"] >= 1.0 else '<span class="bad">failed</span>'
-    checks = "".join(
-        f"<li>{'✔' if c['passed'] else '✘'} {_e(c['kind'])}: {_e(c['detail'])}</li>" for c in t["checks"]
-    )
-    failure = (
-        f'<p class="bad">failure at the {_e(t["failure"]["boundary"])}: {_e(t["failure"]["error"])}</p>'
-        if t.get("failure")
-        else ""
-    )
+def _trajectory_html(t: Trajectory) -> str:
+    verdict = '<span class="ok">solved</span>' if t.solved else '<span class="bad">failed</span>'
+    checks = "".join(f"<li>{'✔' if c.passed else '✘'} {_e(c.kind)}: {_e(c.detail)}</li>" for c in t.checks)
+    failure = f'<p class="bad">failure at the {_e(t.failure[0])}: {_e(t.failure[1])}</p>' if t.failure else ""
     return (
-        f'<div class="traj"><b>{_e(t["agent"])}</b>, try {t["trial"]}: {verdict} '
-        f"(partial {t['partial']:.2f}, {len(t['steps'])} steps)"
-        f"{failure}{''.join(_step_html(s) for s in t['steps'])}"
-        f'<p class="muted">answer: {_e(t.get("answer"))}</p><ul>{checks}</ul></div>'
+        f'<div class="traj"><b>{_e(t.agent)}</b>, try {_e(t.trial)}: {verdict} '
+        f"(partial {figure(t.partial, '.2f')}, {len(t.steps)} steps)"
+        f"{failure}{''.join(_step_html(s) for s in t.steps)}"
+        f'<p class="muted">answer: {_e(t.answer)}</p><ul>{checks}</ul></div>'
+    )
+
+
+def _headline(run: Summary) -> str:
+    ks = sorted({k for a in run.by_agent.values() for k in a.pass_hat_k})
+    head = "".join(f"<th>pass^{k}</th>" for k in ks)
+    rows = []
+    for agent, s in sorted(run.by_agent.items()):
+        lo, hi = s.ci95
+        cells = "".join(f'<td class="num">{_pct(s.pass_hat_k.get(k, 0.0))}</td>' for k in ks)
+        rows.append(
+            f"<tr><td>{_e(agent)}</td><td class=num>{figure(s.episodes, ',.0f')}</td><td class=num>{_pct(s.success_rate)} "
+            f"<span class=muted>[{_pct(lo)}, {_pct(hi)}]</span></td><td class=num>{figure(s.partial_credit, '.3f')}</td>{cells}"
+            f"<td class=num>{figure(s.steps_mean, '.1f')}</td><td class=num>{figure(s.tokens, ',.0f')}</td></tr>"
+        )
+    return (
+        "<h2>Headline</h2><table><tr><th>agent</th><th>episodes</th><th>success [95% CI]</th><th>partial</th>"
+        f"{head}<th>steps</th><th>tokens</th></tr>{''.join(rows)}</table>"
     )
 
 
@@ -143,59 +176,59 @@ def render(
         tasks: task id -> the task (for instructions), as in tasks.jsonl; may be empty.
         title: the page's title.
     """
-    by_agent: Mapping[str, Any] = summary.get("by_agent") or {}
-    out = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title><style>{CSS}</style>"]
+    run = read_summary(summary)
+    shown_trajectories = [read_trajectory(t) for t in trajectories]
+
+    def instruction(task_id: str) -> str:
+        task = tasks.get(task_id)
+        return _e(task.get("instruction", "")) if isinstance(task, Mapping) else ""
+
+    out = [
+        '<!doctype html><html lang=en><meta charset=utf-8><meta name="generator" content="workgym">'
+        f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
+        f'<meta name="referrer" content="no-referrer"><title>{_e(title)}</title><style>{CSS}</style>'
+    ]
     out.append(
-        f"<h1>{_e(title)}</h1><p class=muted>{summary['episodes']} episodes over {summary['tasks']} tasks; agents: {_e(', '.join(summary.get('agents', [])))}.</p>"
+        f"<h1>{_e(title)}</h1><p class=muted>{figure(run.episodes, ',.0f')} episodes over {figure(run.tasks, ',.0f')} tasks; "
+        f"agents: {_e(', '.join(run.agents))}.</p>"
     )
-    ks = sorted({int(k) for a in by_agent.values() for k in a["pass_hat_k"]})
-    head = "".join(f"<th>pass^{k}</th>" for k in ks)
-    rows = []
-    for agent, s in sorted(by_agent.items()):
-        lo, hi = s["success_rate_ci95"]
-        cells = "".join(
-            f'<td class="num">{_pct(s["pass_hat_k"].get(str(k), s["pass_hat_k"].get(k, 0.0)))}</td>'
-            for k in ks
-        )
-        rows.append(
-            f"<tr><td>{_e(agent)}</td><td class=num>{s['episodes']}</td><td class=num>{_pct(s['success_rate'])} "
-            f"<span class=muted>[{_pct(lo)}, {_pct(hi)}]</span></td><td class=num>{s['partial_credit']:.3f}</td>{cells}"
-            f"<td class=num>{s['steps_mean']:.1f}</td><td class=num>{sum(s['tokens'].values()):,}</td></tr>"
-        )
-    out.append(
-        "<h2>Headline</h2><table><tr><th>agent</th><th>episodes</th><th>success [95% CI]</th><th>partial</th>"
-        f"{head}<th>steps</th><th>tokens</th></tr>{''.join(rows)}</table>"
-    )
-    hat = {a: {int(k): v for k, v in s["pass_hat_k"].items()} for a, s in by_agent.items()}
-    at = {a: {int(k): v for k, v in s["pass_at_k"].items()} for a, s in by_agent.items()}
+    out.append(_headline(run))
+    hat = {a: s.pass_hat_k for a, s in run.by_agent.items()}
+    at = {a: s.pass_at_k for a, s in run.by_agent.items()}
     out.append(
         f"<h2>Reliability: pass^k (solid) and pass@k (dashed)</h2>{line_chart(hat, 'by k, the number of tries', at)}"
     )
-    fam = {a: {f: v["success_rate"] for f, v in s["by_family"].items()} for a, s in by_agent.items()}
+    fam = {a: s.by_family for a, s in run.by_agent.items()}
     out.append(f"<h2>Success by family</h2>{bar_chart(fam, 'success rate')}")
 
-    per_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for t in trajectories:
-        per_task[t["task_id"]].append(t)
+    per_task: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in shown_trajectories:
+        per_task[t.task_id].append(t)
+
+    def others(ts: list[Trajectory]) -> list[Trajectory]:
+        return [t for t in ts if not t.agent.startswith(("oracle", "noop"))]
+
     measured = {
-        tid: sum(t["reward"] >= 1.0 for t in ts if not t["agent"].startswith(("oracle", "noop")))
-        / max(1, sum(not t["agent"].startswith(("oracle", "noop")) for t in ts))
-        for tid, ts in per_task.items()
+        tid: sum(t.solved for t in others(ts)) / max(1, len(others(ts))) for tid, ts in per_task.items()
     }
     hardest = sorted(measured, key=lambda tid: (measured[tid], tid))[:15]
     rows = [
-        f"<tr><td><code>{_e(tid)}</code></td><td>{_e(per_task[tid][0]['family'])}</td><td class=num>{_pct(measured[tid])}</td>"
-        f"<td>{_e(tasks.get(tid, {}).get('instruction', ''))}</td></tr>"
+        f"<tr><td><code>{_e(tid)}</code></td><td>{_e(per_task[tid][0].family)}</td><td class=num>{_pct(measured[tid])}</td>"
+        f"<td>{instruction(tid)}</td></tr>"
         for tid in hardest
     ]
     out.append(
         "<h2>Hardest tasks</h2><p class=muted>success of the agents other than oracle and noop</p>"
         f"<table><tr><th>task</th><th>family</th><th>success</th><th>instruction</th></tr>{''.join(rows)}</table>"
     )
-    errors = summary.get("step_errors", {})
-    failures = summary.get("failures", {})
-    rows = [f"<tr><td>step: {_e(k)}</td><td class=num>{v}</td></tr>" for k, v in errors.items()]
-    rows += [f"<tr><td>failure at the {_e(k)}</td><td class=num>{v}</td></tr>" for k, v in failures.items()]
+    rows = [
+        f"<tr><td>step: {_e(k)}</td><td class=num>{figure(v, ',.0f')}</td></tr>"
+        for k, v in run.step_errors.items()
+    ]
+    rows += [
+        f"<tr><td>failure at the {_e(k)}</td><td class=num>{figure(v, ',.0f')}</td></tr>"
+        for k, v in run.failures.items()
+    ]
     out.append(
         f"<h2>Errors</h2><table><tr><th>what</th><th>count</th></tr>{''.join(rows) or '<tr><td>none</td><td></td></tr>'}</table>"
     )
@@ -204,14 +237,12 @@ def render(
     shown = 0
     for tid in hardest + sorted(per_task):
         ts = per_task[tid]
-        good = [t for t in ts if t["reward"] >= 1.0 and not t["agent"].startswith("oracle")]
-        bad = [t for t in ts if t["reward"] < 1.0 and not t["agent"].startswith("noop")]
+        good = [t for t in ts if t.solved and not t.agent.startswith("oracle")]
+        bad = [t for t in ts if t.failed and not t.agent.startswith("noop")]
         pair = (good[:1] + bad[:1]) if good and bad else (bad[:2] if len(bad) >= 2 else [])
         if len(pair) < 2:
             continue
-        out.append(
-            f"<h3><code>{_e(tid)}</code> · {_e(ts[0]['family'])}</h3><p>{_e(tasks.get(tid, {}).get('instruction', ''))}</p>"
-        )
+        out.append(f"<h3><code>{_e(tid)}</code> · {_e(ts[0].family)}</h3><p>{instruction(tid)}</p>")
         out.append(f'<div class="side">{_trajectory_html(pair[0])}{_trajectory_html(pair[1])}</div>')
         shown += 1
         if shown >= 6:
@@ -222,4 +253,4 @@ def render(
     return "\n".join(out)
 
 
-__all__ = ["CSS", "bar_chart", "line_chart", "render"]
+__all__ = ["CSS", "REPORT_CSP", "bar_chart", "line_chart", "render", "style_hash"]

@@ -3,6 +3,8 @@
 Pages are rendered on the server from plain functions; the only script is none. Every record
 kind has one URL (:func:`url`), and :func:`linked` turns the spans the ``ref`` table records in
 a text into links to their targets, so a chain chat -> ticket -> doc is followed by clicking.
+Every value put in a page goes through :func:`e` (or :func:`q`, in a URL); every form carries the
+viewer's form token (see :mod:`workgym.report.viewer_guard`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from workgym.report.html import CSS
+from workgym.report.run_fields import clean, text
 
 EXTRA_CSS = """
 nav{display:flex;gap:.9rem;flex-wrap:wrap;border-bottom:1px solid #ddd;padding-bottom:.5rem;margin-bottom:1rem}
@@ -23,6 +26,12 @@ nav form{margin-left:auto} .msg{border-bottom:1px solid #eee;padding:.35rem 0} .
 form.op input,form.op select,form.op textarea{margin:.15rem .3rem .15rem 0} textarea{width:100%;min-height:4rem}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem} .body{white-space:pre-wrap}
 """
+
+STYLE = CSS + EXTRA_CSS
+"""The one style block of every viewer page (its hash is the only style source the CSP allows)."""
+
+FORM_TOKEN = "form_token"
+"""The name of the hidden field that carries the viewer's form token in every form."""
 
 KIND_URL = {
     "ticket": "/ticket/{}",
@@ -38,13 +47,18 @@ KIND_URL = {
 
 
 def e(value: Any) -> str:
-    """HTML-escaped text."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escaped text (a lone surrogate, which cannot be sent, as U+FFFD)."""
+    return html.escape("" if value is None else clean(str(value)), quote=True)
+
+
+def q(value: Any, safe: str = "") -> str:
+    """``value`` percent-encoded for a URL path segment or query value."""
+    return quote(text(value), safe=safe)
 
 
 def url(kind: str, record_id: str) -> str:
     """The viewer's URL of a record."""
-    return KIND_URL.get(kind, "/search?q={}").format(quote(str(record_id), safe="/:@"))
+    return KIND_URL.get(kind, "/search?q={}").format(q(record_id, safe="/:@"))
 
 
 def a(kind: str, record_id: str, text: str | None = None) -> str:
@@ -121,13 +135,23 @@ def layout(title: str, body: str, *, banner: str = "", flash: tuple[str, bool] |
         shown = f'<div class="flash{" err" if error else ""}" role="status">{e(text)}</div>'
     return (
         f"<!doctype html><html lang=en><meta charset=utf-8><title>{e(title)} · workgym</title>"
-        f"<style>{CSS}{EXTRA_CSS}</style><nav>{nav}{search}</nav>{banner}{shown}<h1>{e(title)}</h1>{body}</html>"
+        f"<style>{STYLE}</style><nav>{nav}{search}</nav>{banner}{shown}<h1>{e(title)}</h1>{body}</html>"
     )
 
 
-def form(action: str, fields: Sequence[str], button: str, hidden: Mapping[str, str] | None = None) -> str:
-    """An operable-mode form that posts to the episode."""
-    keep = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in (hidden or {}).items())
+def form(
+    action: str,
+    fields: Sequence[str],
+    button: str,
+    hidden: Mapping[str, str] | None = None,
+    *,
+    token: str,
+) -> str:
+    """An operable-mode form that posts to the episode, carrying the viewer's form ``token``."""
+    keep = "".join(
+        f'<input type="hidden" name="{e(k)}" value="{e(v)}">'
+        for k, v in {**(hidden or {}), FORM_TOKEN: token}.items()
+    )
     return f'<form class="op" method="post" action="{e(action)}">{keep}{"".join(fields)}<button>{e(button)}</button></form>'
 
 
@@ -146,4 +170,18 @@ def field(name: str, label: str, *, kind: str = "text", value: str = "", options
     return f'<label for="f-{e(name)}">{e(label)}</label> {control} '
 
 
-__all__ = ["KIND_URL", "a", "e", "field", "form", "layout", "linked", "pager", "table", "url"]
+__all__ = [
+    "FORM_TOKEN",
+    "KIND_URL",
+    "STYLE",
+    "a",
+    "e",
+    "field",
+    "form",
+    "layout",
+    "linked",
+    "pager",
+    "q",
+    "table",
+    "url",
+]

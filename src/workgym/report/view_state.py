@@ -7,18 +7,24 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Query
 from fastapi.responses import HTMLResponse
 
-from workgym.report.pages import a, e, layout, linked
+from workgym.report.pages import a, e, layout, linked, q
+from workgym.report.run_fields import Summary, Trajectory
 from workgym.tasks import Task
 from workgym.world import Episode, World
 
 PAGE = 50
 """Rows per page of every list."""
+
+MAX_PAGE = 1_000_000
+"""The highest page number a list takes (a higher one is a 400, not an offset SQLite cannot hold)."""
+
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+"""The ``page`` query parameter of every list."""
 
 
 @dataclass
@@ -26,8 +32,8 @@ class Run:
     """A run folder as the viewer shows it."""
 
     name: str
-    summary: dict[str, Any]
-    trajectories: list[dict[str, Any]]
+    summary: Summary
+    trajectories: list[Trajectory]
 
 
 @dataclass
@@ -42,6 +48,7 @@ class ViewerState:
     operable: bool = False
     raw: Path | None = None
     flash: tuple[str, bool] | None = None
+    form_token: str = ""
     _tickets: frozenset[str] | None = None
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -93,7 +100,7 @@ def page(state: ViewerState, title: str, body: str) -> HTMLResponse:
     banner = ""
     if state.operable:
         who = state.world.facts.name(state.episode.persona) if state.episode.persona else "an observer"
-        task = f' · task <a href="/task/{quote(state.task.id)}">{e(state.task.id)}</a>' if state.task else ""
+        task = f' · task <a href="/task/{q(state.task.id)}">{e(state.task.id)}</a>' if state.task else ""
         banner = (
             f'<p class="flash">Operable: acting as <b>{e(who)}</b> at {e(state.episode.now[:16])}{task} · '
             f'<a href="/episode">the episode: changes, check, reset</a></p>'
@@ -110,4 +117,4 @@ def people(state: ViewerState, stored: str) -> str:
     return ", ".join(state.person(p) for p in ids) or "-"
 
 
-__all__ = ["PAGE", "Run", "ViewerState", "page", "people"]
+__all__ = ["MAX_PAGE", "PAGE", "PageNumber", "Run", "ViewerState", "page", "people"]

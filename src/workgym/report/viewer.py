@@ -11,6 +11,10 @@ comment on or update a ticket, reply to a mail, book a meeting) are tool calls o
 so what a person or a browser agent does is checked by the same task checks (``/episode``).
 
 No asset comes from the network: the pages carry their CSS and SVG, and there is no script.
+Every request passes :class:`~workgym.report.viewer_guard.ViewerGuard`: the token of this start
+(the address :func:`viewer_address` gives carries it once, then a cookie keeps it), the Host the
+viewer bound, the Origin of a write and the form token every form carries; every answer carries a
+Content-Security-Policy with no script, and the headers that keep the pages out of frames.
 """
 
 from __future__ import annotations
@@ -19,15 +23,20 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workgym.report.pages import e, form, layout, table
+from workgym.report.pages import FORM_TOKEN, e, form, layout, table
+from workgym.report.run_fields import summary as read_summary
+from workgym.report.run_fields import trajectory as read_trajectory
 from workgym.report.run_pages import task_and_run_routes
 from workgym.report.view_state import PAGE, Run, ViewerState
 from workgym.report.view_state import page as _page
+from workgym.report.viewer_guard import ViewerGuard, ViewerSecrets, allowed_hosts, local_path
 from workgym.report.workspace_pages import workspace_routes
 from workgym.tasks import Scorer, ScriptedUser, Task
 from workgym.world import World
@@ -48,15 +57,17 @@ def _load_runs(folders: Sequence[Path]) -> dict[str, Run]:
     runs = {}
     for folder in folders:
         summary, trajectories, _ = load_run(folder)
-        runs[folder.name] = Run(folder.name, summary, trajectories)
+        runs[folder.name] = Run(
+            folder.name, read_summary(summary), [read_trajectory(t) for t in trajectories]
+        )
     return runs
 
 
 def _load_tasks(path: Path | None, folders: Sequence[Path]) -> dict[str, Task]:
     from workgym.rollout import run_tasks
-    from workgym.tasks import read_tasks
+    from workgym.tasks import load_tasks
 
-    out: dict[str, Task] = {t.id: t for t in read_tasks(path.read_text(encoding="utf-8"))} if path else {}
+    out: dict[str, Task] = {t.id: t for t in load_tasks(path)} if path else {}
     for folder in folders:
         for task_id, data in run_tasks(folder).items():
             out.setdefault(task_id, Task.from_dict(data))
@@ -73,8 +84,10 @@ def create_viewer(
     cutoff: str | None = None,
     task_id: str | None = None,
     raw: Path | None = None,
+    host: str = "127.0.0.1",
+    token: str | None = None,
 ) -> FastAPI:
-    """The viewer app.
+    """The viewer app, behind its guard (see :mod:`workgym.report.viewer_guard`).
 
     Args:
         world: the workspace to show.
@@ -85,10 +98,15 @@ def create_viewer(
         cutoff: the world as it stood then (default: the task's cutoff, or all).
         task_id: a task whose episode (cutoff, persona, user) the viewer opens, to check it.
         raw: the raw workspace, for raw-versus-anonymized pages (loopback only; the CLI checks the key).
+        host: the address it will be served on; a request whose Host names another is refused
+            (on loopback, 127.0.0.1, localhost and ::1 are one).
+        token: the token every request must carry (default: a random one, made now); the
+            address to open is :func:`viewer_address`.
 
     Raises:
-        ValueError: an unknown task, or a persona that names nobody.
+        ValueError: an unknown task, a persona that names nobody, or a token under 16 characters.
     """
+    secrets = ViewerSecrets(token) if token is not None else ViewerSecrets()
     folders = _run_folders(runs)
     run_map = _load_runs(folders)
     task_map = _load_tasks(tasks, folders)
@@ -104,9 +122,12 @@ def create_viewer(
         )
     else:
         episode = world.episode(cutoff=cutoff, persona=persona if operable else None)
-    state = ViewerState(world, episode, task_map, run_map, task, operable, raw)
+    state = ViewerState(world, episode, task_map, run_map, task, operable, raw, form_token=secrets.form_token)
     app = FastAPI(title="workgym viewer", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.viewer = state
+    app.state.secrets = secrets
+    app.state.hosts = allowed_hosts(host)
+    app.add_middleware(ViewerGuard, tokens=secrets, hosts=app.state.hosts)
     workspace_routes(app, state)
     task_and_run_routes(app, state)
     if operable:
@@ -119,7 +140,24 @@ def create_viewer(
         body = f"<p>{e(exc.detail)}</p><p><a href='/'>back to the workspace</a></p>"
         return HTMLResponse(layout(f"{exc.status_code}", body), status_code=exc.status_code)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> HTMLResponse:
+        said = "; ".join(
+            f"{'.'.join(str(x) for x in error.get('loc', ())[1:]) or 'request'}: {error.get('msg', '')}"
+            for error in exc.errors()[:5]
+        )
+        body = f"<p>bad request: {e(said)}</p><p><a href='/'>back to the workspace</a></p>"
+        return HTMLResponse(layout("400", body), status_code=400)
+
     return app
+
+
+def viewer_address(app: FastAPI, base: str) -> str:
+    """The address to open: ``base`` (``http://127.0.0.1:8300``) with the viewer's token, once.
+
+    The viewer answers it with a cookie that keeps the token and a redirect to the page without it.
+    """
+    return f"{base.rstrip('/')}/?{urlencode({'token': app.state.secrets.token})}"
 
 
 # -- operable mode ---------------------------------------------------------------------------------
@@ -133,20 +171,23 @@ def _operable_routes(app: FastAPI, s: ViewerState) -> None:
         if tool not in _OPERATIONS:
             raise HTTPException(404, f"no operation {tool!r}")
         data = {k: str(v) for k, v in (await request.form()).items()}
-        back = data.pop("back", "/")
+        data.pop(FORM_TOKEN, None)
+        back = local_path(data.pop("back", "/"))
         arguments: dict[str, Any] = {k: v for k, v in data.items() if v.strip()}
         if tool == "create_event":
             if "duration_minutes" in arguments:
                 arguments["duration_minutes"] = (
                     int(arguments["duration_minutes"])
-                    if arguments["duration_minutes"].isdigit()
+                    if arguments["duration_minutes"].isascii()
+                    and arguments["duration_minutes"].isdigit()
+                    and len(arguments["duration_minutes"]) <= 9
                     else arguments["duration_minutes"]
                 )
             if "attendees" in arguments:
                 arguments["attendees"] = [x.strip() for x in arguments["attendees"].split(",") if x.strip()]
         observation = s.episode.step({"name": tool, "arguments": arguments})
         s.flash = (observation.text, observation.info.get("error") is not None)
-        return RedirectResponse(back if back.startswith("/") else "/", status_code=303)
+        return RedirectResponse(back, status_code=303)
 
     @app.get("/episode", response_class=HTMLResponse)
     def episode() -> HTMLResponse:
@@ -165,8 +206,8 @@ def _operable_routes(app: FastAPI, s: ViewerState) -> None:
             + table(["table", "change", "key", "fields"], rows)
         )
         if s.task is not None:
-            body += form("/episode/check", [], "Check against the task", {})
-        body += form("/episode/reset", [], "Reset the episode", {})
+            body += form("/episode/check", [], "Check against the task", token=s.form_token)
+        body += form("/episode/reset", [], "Reset the episode", token=s.form_token)
         return _page(s, "The episode", body)
 
     @app.post("/episode/check")
@@ -223,10 +264,17 @@ def _raw_routes(app: FastAPI, s: ViewerState, raw: Path) -> None:
 
 
 def serve_viewer(app: FastAPI, *, host: str, port: int) -> None:
-    """Serve the viewer until interrupted."""
+    """Serve the viewer until interrupted.
+
+    Raises:
+        ValueError: ``host`` is not the address the viewer was made for (its guard would refuse every request).
+    """
     import uvicorn
+
+    if host.strip("[]").lower() not in app.state.hosts:
+        raise ValueError(f"this viewer was made for {sorted(app.state.hosts)}, not {host}")
 
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-__all__ = ["PAGE", "ViewerState", "create_viewer", "serve_viewer"]
+__all__ = ["PAGE", "ViewerState", "create_viewer", "serve_viewer", "viewer_address"]

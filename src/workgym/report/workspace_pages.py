@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from workgym.report.pages import a, e, form, pager, table, url
 from workgym.report.pages import field as input_field
-from workgym.report.view_state import PAGE, ViewerState
+from workgym.report.view_state import PAGE, PageNumber, ViewerState
 from workgym.report.view_state import page as _page
 from workgym.report.view_state import people as _people
 from workgym.world.fts import INDEXED, match_expression
@@ -75,7 +75,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         )
 
     @app.get("/chat/{channel_id}", response_class=HTMLResponse)
-    def channel(channel_id: str, page: int = 1) -> HTMLResponse:
+    def channel(channel_id: str, page: PageNumber = 1) -> HTMLResponse:
         c = s.one("SELECT * FROM channel WHERE id = ? OR name = ?", (channel_id, channel_id))
         rows = s.rows(
             "SELECT * FROM message WHERE channel_id = ? AND (thread_id = '' OR thread_id = id) ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?",
@@ -101,7 +101,8 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 "/op/post_message",
                 [input_field("text", "Message", kind="textarea")],
                 "Post",
-                {"channel": c["name"], "back": f"/chat/{c['id']}"},
+                {"channel": c["name"], "back": url("channel", c["id"])},
+                token=s.form_token,
             )
         return _page(s, f"#{c['name']}", body)
 
@@ -120,11 +121,12 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 [input_field("text", "Reply", kind="textarea")],
                 "Reply in thread",
                 {"channel": c["name"], "thread_id": root, "back": url("message", root)},
+                token=s.form_token,
             )
         return _page(s, f"Message in #{c['name']}", body)
 
     @app.get("/tickets", response_class=HTMLResponse)
-    def tickets(project: str = "", status: str = "", q: str = "", page: int = 1) -> HTMLResponse:
+    def tickets(project: str = "", status: str = "", q: str = "", page: PageNumber = 1) -> HTMLResponse:
         page = max(page, 1)
         if q:
             expr = match_expression(q)
@@ -232,7 +234,11 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
             statuses = ["", *(workflow.allowed(t["status"]) if workflow else ())]
             back = {"key": t["id"], "back": url("ticket", t["id"])}
             body += form(
-                "/op/comment_ticket", [input_field("body", "Comment", kind="textarea")], "Comment", back
+                "/op/comment_ticket",
+                [input_field("body", "Comment", kind="textarea")],
+                "Comment",
+                back,
+                token=s.form_token,
             )
             body += form(
                 "/op/update_ticket",
@@ -243,6 +249,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 ],
                 "Update",
                 back,
+                token=s.form_token,
             )
         return _page(s, f"{t['id']}: {t['summary']}", body)
 
@@ -252,7 +259,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         return RedirectResponse(f"{url('ticket', c['ticket_id'])}#c-{quote(comment_id)}", status_code=303)
 
     @app.get("/docs", response_class=HTMLResponse)
-    def documents(page: int = 1) -> HTMLResponse:
+    def documents(page: PageNumber = 1) -> HTMLResponse:
         rows = s.rows(
             "SELECT id, title, author, updated FROM document ORDER BY id LIMIT ? OFFSET ?",
             (PAGE + 1, (max(page, 1) - 1) * PAGE),
@@ -277,7 +284,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         )
 
     @app.get("/mail", response_class=HTMLResponse)
-    def mails(page: int = 1) -> HTMLResponse:
+    def mails(page: PageNumber = 1) -> HTMLResponse:
         rows = s.rows(
             "SELECT id, subject, sender, date FROM email ORDER BY date DESC, id LIMIT ? OFFSET ?",
             (PAGE + 1, (max(page, 1) - 1) * PAGE),
@@ -314,11 +321,12 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 [input_field("body", "Reply", kind="textarea")],
                 "Send reply",
                 {"reply_to": m["id"], "back": url("email", m["id"])},
+                token=s.form_token,
             )
         return _page(s, m["subject"] or "(no subject)", body)
 
     @app.get("/calendar", response_class=HTMLResponse)
-    def calendar(page: int = 1) -> HTMLResponse:
+    def calendar(page: PageNumber = 1) -> HTMLResponse:
         rows = s.rows(
             "SELECT * FROM calendar_event ORDER BY start, id LIMIT ? OFFSET ?",
             (PAGE + 1, (max(page, 1) - 1) * PAGE),
@@ -347,6 +355,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 ],
                 "Book",
                 {"back": "/calendar"},
+                token=s.form_token,
             )
         return _page(s, "Calendar", body)
 
@@ -369,7 +378,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         return _page(s, r["title"], body)
 
     @app.get("/people", response_class=HTMLResponse)
-    def people(page: int = 1) -> HTMLResponse:
+    def people(page: PageNumber = 1) -> HTMLResponse:
         everyone = sorted(s.world.facts.people.values(), key=lambda p: (p.name.lower(), p.id))
         shown = everyone[(max(page, 1) - 1) * PAGE : max(page, 1) * PAGE]
         body = table(
@@ -415,7 +424,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         return _page(s, info.name or info.id, body)
 
     @app.get("/commits", response_class=HTMLResponse)
-    def commits(page: int = 1) -> HTMLResponse:
+    def commits(page: PageNumber = 1) -> HTMLResponse:
         rows = s.rows(
             'SELECT id, repo, author, committed, message FROM "commit" ORDER BY committed DESC, id LIMIT ? OFFSET ?',
             (PAGE + 1, (max(page, 1) - 1) * PAGE),
