@@ -22,19 +22,66 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from workgym.anonymize.config import load_anon_config
+from workgym.anonymize.explain import check_explain_path
 from workgym.anonymize.keys import KeyFileError, keygen, load_key
-from workgym.anonymize.run import Audit, LeakError, anonymize_workspace, audit_path_for
+from workgym.anonymize.run import (
+    Audit,
+    LeakError,
+    anonymize_outputs,
+    anonymize_workspace,
+    audit_path_for,
+    failed_audit_path_for,
+)
+from workgym.ingest.config import load_ingest_config
 from workgym.ingest.registry import UnknownFormatError, formats
 from workgym.link.build import BuildReport, build_workspace
 from workgym.link.config import load_link_config
 from workgym.link.overview import Overview, overview
+from workgym.outputs import (
+    DIFFICULTY,
+    FOLDER,
+    KEY,
+    LOG,
+    LOG_HEADER,
+    REPORT,
+    REVIEW,
+    RUN,
+    TASKS,
+    WORKSPACE,
+    OutputError,
+    Staged,
+    claim,
+    write_text,
+)
 from workgym.store import StoreError, connect
+
+
+class _HelpAsWritten(TyperGroup):
+    """The app, its commands and their options with help texts shown as written.
+
+    Typer reads help through Rich markup, in which a bracketed word (``workgym[ray]``, a TOML
+    ``[section]``) is a style tag and vanishes. Each text is escaped once here, so none is lost.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.rich_markup_mode != "rich":
+            return
+        for command in (self, *self.commands.values()):
+            command.help = escape(command.help) if command.help else command.help
+            command.short_help = escape(command.short_help) if command.short_help else command.short_help
+            for param in command.params:
+                if isinstance(param, TyperOption | TyperArgument) and param.help:
+                    param.help = escape(param.help)
+
 
 app = typer.Typer(
     name="workgym",
     help="Turn real workspace exports into anonymized, cross-linked RL environments.",
+    cls=_HelpAsWritten,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -68,6 +115,7 @@ def _errors(to: Console | None = None) -> Iterator[None]:
         UnknownFormatError,
         StoreError,
         KeyFileError,
+        OutputError,
         ValueError,
     ) as exc:
         raise _fail(str(exc), to=to) from None
@@ -75,8 +123,18 @@ def _errors(to: Console | None = None) -> Iterator[None]:
         raise _fail(f"database error: {exc}", to=to) from None
 
 
-def _ingest(sources: list[Path], out: Path, config: Path | None) -> BuildReport:
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace outputs that workgym did not write (never an input); see docs/formats.md."
+    ),
+]
+
+
+def _ingest(sources: list[Path], out: Path, config: Path | None, force: bool = False) -> BuildReport:
+    claim([(out, WORKSPACE)], inputs=[*sources, config], force=force)
     link_config = load_link_config(config) if config else None
+    limits = load_ingest_config(config) if config else None
     with Progress(
         TextColumn("[bold]reading[/]"),
         BarColumn(),
@@ -91,7 +149,12 @@ def _ingest(sources: list[Path], out: Path, config: Path | None) -> BuildReport:
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label[-50:])
 
-        return build_workspace(sources, out, config=link_config, progress=progress)
+        with Staged() as stage:  # the workspace already there stays whole until the new one is
+            report = build_workspace(
+                sources, stage.path(out), config=link_config, progress=progress, limits=limits
+            )
+        report.out = out
+        return report
 
 
 def _short(path: str, width: int = 32) -> str:
@@ -183,19 +246,24 @@ def ingest(
         "workspace.db"
     ),
     config: Annotated[
-        Path | None, typer.Option("--config", help="A TOML file with [link] patterns and ticket prefixes.")
+        Path | None,
+        typer.Option(
+            "--config", help="A TOML file with [link] patterns and ticket prefixes, [ingest] archive caps."
+        ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Read exports into one linked workspace (a SQLite file).
 
     Formats are recognised from each path by name and content; `workgym formats` lists them.
+    Replaces a raw workspace an earlier ingest wrote at OUT; any other file there only with --force.
 
     Example:
         workgym ingest slack-export.zip jira/ mail/list.mbox docs/ -o workspace.db
     """
     with _errors():
         started = time.perf_counter()
-        report = _ingest(sources, out, config)
+        report = _ingest(sources, out, config, force)
         _print_report(report, time.perf_counter() - started)
     console.print(f"Wrote [bold]{out}[/]. Look inside: [bold]workgym inspect {out}[/]")
 
@@ -223,8 +291,20 @@ def list_formats() -> None:
 
 
 def _anonymize(
-    workspace: Path, out: Path, key: Path, config: Path | None, workers: int, executor: str
+    workspace: Path,
+    out: Path,
+    key: Path,
+    config: Path | None,
+    workers: int,
+    executor: str,
+    force: bool = False,
+    *,
+    address: str | None = None,
+    explain: Path | None = None,
 ) -> Audit:
+    if explain is not None:
+        check_explain_path(explain, workspace, out)
+    claim(anonymize_outputs(out, explain), inputs=[workspace, key, config], force=force)
     anon_config = load_anon_config(config) if config else None
     secret = load_key(key)
     with Progress(
@@ -248,18 +328,52 @@ def _anonymize(
                 config=anon_config,
                 workers=workers,
                 executor=executor,
+                address=address,
                 progress=progress,
+                explain=explain,
             )
         except LeakError as exc:
             bar.stop()
-            _print_audit(exc.audit, out)
+            _print_audit(exc.audit, failed_audit_path_for(out))
+            _print_leak_causes(exc.audit)
+            if exc.explanation is not None:
+                console.print(
+                    f"[bold yellow]wrote {escape(str(exc.explanation))}[/]: each leaking value, its place"
+                    " and its cause. It holds ORIGINAL values (mode 0600): keep it beside the raw"
+                    " workspace, never share it, and delete it once the leaks are fixed."
+                )
+                where = f"{exc.explanation} (values and causes)"
+            else:
+                where = f"{failed_audit_path_for(out)} (leak_locations; --explain FILE for the values)"
             raise _fail(
-                f"{exc}. Where: {audit_path_for(out)} (leak_locations). Add the values to"
-                " [anonymize.dictionaries] or fix the detector, then run again."
+                f"{exc}. Where: {where}. Add the values to [anonymize.dictionaries] or report the"
+                " layer that missed them, then run again."
             ) from None
+        except ImportError as exc:
+            if executor != "ray":
+                raise
+            raise _fail(f"{exc}: the ray executor needs pip install 'workgym[ray]'") from None
+        except ConnectionError as exc:
+            if executor != "ray":
+                raise
+            raise _fail(f"could not reach the Ray cluster at {address}: {exc}") from None
 
 
-def _print_audit(audit: Audit, out: Path) -> None:
+def _print_leak_causes(audit: Audit) -> None:
+    """The leaks grouped by the layer that should have caught them, with the columns they are in."""
+    if not audit.leak_causes:
+        return
+    table = Table(title="leaks by cause", show_edge=False)
+    table.add_column("cause")
+    table.add_column("leaks", justify="right")
+    table.add_column("where (table.column: leaks)")
+    for cause, columns in audit.leak_causes.items():
+        where = ", ".join(f"{column}: {n:,}" for column, n in columns.items())
+        table.add_row(cause, f"{sum(columns.values()):,}", where)
+    console.print(table)
+
+
+def _print_audit(audit: Audit, audit_file: Path) -> None:
     table = Table(title="replacements by kind", show_edge=False)
     table.add_column("kind")
     table.add_column("replaced", justify="right")
@@ -278,7 +392,13 @@ def _print_audit(audit: Audit, out: Path) -> None:
         f"links preserved {links.preserved:,}/{links.resolved_before:,} ({links.ratio:.2%})   "
         f"[{leak_style}]leaks {audit.leaks.count:,}[/]   key fingerprint {audit.key_fingerprint}"
     )
-    console.print(f"audit: {audit_path_for(out)}")
+    console.print(f"audit: {audit_file}")
+
+
+def _keygen(keyfile: Path, force: bool) -> bytes:
+    claim([(keyfile, KEY)], force=force)
+    with Staged() as stage:  # readable by its owner only from the first byte
+        return keygen(stage.path(keyfile, mode=0o600), overwrite=True)
 
 
 @app.command(name="keygen")
@@ -288,13 +408,15 @@ def keygen_command(
 ) -> None:
     """Make a secret key for anonymizing; outputs record only its fingerprint.
 
+    Never replaces a file already there (a key least of all) unless --force.
+
     Example:
         workgym keygen ~/.workgym/acme.key
     """
     from workgym.anonymize.keys import fingerprint
 
     with _errors():
-        key = keygen(keyfile, overwrite=force)
+        key = _keygen(keyfile, force)
     console.print(f"wrote {keyfile} (fingerprint {fingerprint(key)}); keep it secret and out of every output")
 
 
@@ -310,18 +432,40 @@ def anonymize(
     executor: Annotated[
         str, typer.Option("--executor", help="local or ray (pip install workgym[ray]).")
     ] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="With --executor ray: an existing cluster's host:port.")
+    ] = None,
+    explain: Annotated[
+        Path | None,
+        typer.Option(
+            "--explain",
+            help="On a leak, write each leaking ORIGINAL value, its place and its cause here (mode 0600;"
+            " beside the raw workspace, never in OUT's folder).",
+        ),
+    ] = None,
+    force: Force = False,
 ) -> None:
     """Replace every person, address, number and secret by a keyed surrogate; audit for leaks.
 
-    Writes OUT and OUT's .audit.json; exits 1 without writing OUT when the audit finds a leak.
+    Writes OUT and OUT's .audit.json. When the audit finds a leak it exits 1, leaves OUT and its
+    audit as they were and writes the audit to OUT's .failed.audit.json. Replaces an anonymized
+    workspace an earlier run wrote at OUT; any other file only with --force; never an input.
+    The summary groups leaks by the layer that should have caught them; --explain FILE also
+    writes each leaking value (it holds original values: keep it beside the raw workspace).
 
     Example:
         workgym anonymize workspace.db -o anon.db --key acme.key --workers 2
+        workgym anonymize raw/workspace.db -o out/anon.db --key acme.key --explain raw/leaks.json
+        workgym anonymize workspace.db -o anon.db --key acme.key --executor ray --address 10.0.0.5:6379
     """
     started = time.perf_counter()
     with _errors():
-        audit = _anonymize(workspace, out, key, config, workers, executor)
-    _print_audit(audit, out)
+        audit = _anonymize(
+            workspace, out, key, config, workers, executor, force, address=address, explain=explain
+        )
+    _print_audit(audit, audit_path_for(out))
+    if explain is not None:
+        console.print(f"no leaks: nothing to explain ({explain} not written)")
     console.print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
 
 
@@ -340,6 +484,15 @@ def _token(token_file: Path | None, host: str) -> str | None:
 TokenFile = Annotated[
     Path | None,
     typer.Option("--token-file", help="Bearer token (else $WORKGYM_TOKEN); needed beyond loopback."),
+]
+
+AllowHost = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-host",
+        help="Another name clients reach the server by (a DNS name, a proxy's); repeatable. "
+        "Any other Host header is refused.",
+    ),
 ]
 
 
@@ -368,6 +521,7 @@ def mcp_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind with --http.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port with --http.")] = 8200,
     token_file: TokenFile = None,
+    allow_host: AllowHost = None,
 ) -> None:
     """Serve one episode's tools to an MCP client, over stdio (default) or streamable HTTP.
 
@@ -393,7 +547,7 @@ def mcp_command(
             console.print(
                 f"MCP (streamable HTTP) at http://{host}:{port}/mcp; {episode.intro().split(' Tools:')[0]}"
             )
-            serve_http(episode, host=host, port=port, token=token)
+            serve_http(episode, host=host, port=port, token=token, allowed_hosts=allow_host or ())
         else:
             serve_stdio(episode)
     finally:
@@ -406,6 +560,7 @@ def serve_env(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8100,
     token_file: TokenFile = None,
+    allow_host: AllowHost = None,
     max_sessions: Annotated[int, typer.Option("--max-sessions", min=1, help="Sessions open at once.")] = 256,
     idle_timeout: Annotated[
         float, typer.Option("--idle-timeout", min=1, help="Seconds before an unused session is closed.")
@@ -438,6 +593,7 @@ def serve_env(
         max_sessions=max_sessions,
         idle_seconds=idle_timeout,
         max_body_bytes=max_body,
+        allowed_hosts=allow_host or (),
     )
 
 
@@ -450,6 +606,7 @@ def _tasks(
     splits: tuple[str, str],
     test_share: float,
     frontier: tuple[Path, float, float] | None = None,
+    force: bool = False,
 ) -> None:
     from dataclasses import replace
 
@@ -459,6 +616,8 @@ def _tasks(
     from workgym.tasks.review import review
     from workgym.world import World
 
+    md = out.with_suffix(".md")
+    claim([(out, TASKS), (md, REVIEW)], inputs=[workspace, frontier[0] if frontier else None], force=force)
     world = World.open(workspace)
     with Progress(
         TextColumn("[bold]validating[/]"),
@@ -489,9 +648,10 @@ def _tasks(
             f"frontier: {len(tasks)} of {before} tasks are solved {low:.0%}-{high:.0%} of the time by "
             f"{calibration.strongest} ({path})"
         )
-    write_tasks(tasks, out)
-    md = out.with_suffix(".md")
-    md.write_text(review(world, tasks), encoding="utf-8")
+    text = review(world, tasks)
+    with Staged() as stage:  # the tasks and their review replace the old ones together
+        write_tasks(tasks, stage.path(out))
+        stage.path(md).write_text(text, encoding="utf-8")
     table = Table("family", "drafts", "validated", "kept", *splits, title="tasks")
     for family in report.drafts:
         kept = [t for t in tasks if t.family == family]
@@ -536,10 +696,12 @@ def tasks(
     band: Annotated[
         str, typer.Option("--band", help="With --frontier: the strongest agent's success band to keep.")
     ] = "0.2-0.6",
+    force: Force = False,
 ) -> None:
     """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify.
 
-    Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each).
+    Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each),
+    replacing tasks files workgym wrote; any other file there only with --force.
     With --frontier, keeps only the tasks the strongest calibrated agent solves within --band.
 
     Example:
@@ -561,7 +723,7 @@ def tasks(
             raise _fail(f"--band needs 0 <= LOW <= HIGH <= 1 (got {band!r})", 2)
         edge = (frontier, low, high)
     with _errors():
-        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge)
+        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge, force)
 
 
 def _agent_specs(
@@ -596,14 +758,16 @@ def _run(
     max_steps: int,
     seed: int,
     prices: tuple[float, float] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     from workgym.rollout import RunConfig, run
-    from workgym.tasks import read_tasks
+    from workgym.tasks import load_tasks
 
+    claim([(out, RUN)], inputs=[workspace, tasks_file], force=force)
     try:
-        tasks = read_tasks(tasks_file.read_text(encoding="utf-8"))
+        tasks = load_tasks(tasks_file)
     except ValueError as exc:
-        raise _fail(f"{tasks_file}: {exc}") from None
+        raise _fail(str(exc)) from None
     with Progress(
         TextColumn("[bold]running[/] {task.description}"),
         BarColumn(),
@@ -632,6 +796,7 @@ def _run(
             tasks_file=tasks_file,
             prices=prices,
             progress=progress,
+            notice=lambda message: console.print(f"[yellow]note:[/] {escape(message)}"),
         )
         return run(config)
 
@@ -661,6 +826,8 @@ def _print_run(summary: dict[str, Any], out: Path) -> None:
             failures,
         )
     console.print(table)
+    if summary.get("cost_usd") is not None:
+        console.print(f"cost: ${summary['cost_usd']:.4f} (at --price, per million tokens in and out)")
     console.print(f"wrote {out / 'trajectories.jsonl'} and {out / 'summary.json'}")
 
 
@@ -696,21 +863,49 @@ def run_command(
         str | None,
         typer.Option("--price", help="USD per million tokens, IN,OUT (e.g. 0.15,0.6), for a cost."),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Run agents on tasks, K tries each; stream trajectories, then write summary.json.
 
     Resumable: run the same command again after a kill and only the missing episodes run.
+    OUT is a run folder (with its run.json), or a new or empty one; another folder only with --force.
 
     Example:
         workgym run anon.db tasks.jsonl --agent oracle --agent random --trials 4 -o runs/base
         workgym run anon.db tasks.jsonl --agent openai --model qwen3 --base-url http://127.0.0.1:8000/v1 --trials 8 --concurrency 16 -o runs/qwen
     """
     specs = _agent_specs(agent, model, base_url, temperature, timeout)
+    prices = _prices(price) if price is not None else None
     with _errors():
         summary = _run(
-            workspace, tasks_file, specs, trials, concurrency, out, executor, address, max_steps, seed
+            workspace,
+            tasks_file,
+            specs,
+            trials,
+            concurrency,
+            out,
+            executor,
+            address,
+            max_steps,
+            seed,
+            prices,
+            force,
         )
     _print_run(summary, out)
+
+
+def _prices(price: str) -> tuple[float, float]:
+    """``--price IN,OUT``: US dollars per million prompt and completion tokens."""
+    parts = price.split(",")
+    try:
+        per_in, per_out = (float(x) for x in parts)
+    except ValueError:
+        raise _fail(
+            f"--price takes IN,OUT in USD per million tokens, e.g. 0.15,0.6 (got {price!r})", 2
+        ) from None
+    if not all(0 <= x < float("inf") for x in (per_in, per_out)):
+        raise _fail(f"--price takes two prices of 0 or more (got {price!r})", 2)
+    return per_in, per_out
 
 
 @app.command()
@@ -722,8 +917,11 @@ def calibrate(
     include: Annotated[
         list[str] | None, typer.Option("--include", help="Diagnostic agents to fit too (oracle, noop).")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Fit a Rasch model over agents x tasks: each task's difficulty, each agent's ability.
+
+    Replaces a difficulty file workgym wrote at OUT; any other file only with --force.
 
     Example:
         workgym calibrate runs/qwen runs/llama -o difficulty.json
@@ -733,11 +931,12 @@ def calibrate(
     from workgym.tasks.calibrate import fit, frontier, outcomes
 
     with _errors():
+        claim([(out, DIFFICULTY)], inputs=[p for r in runs for p in _run_files(r)], force=force)
         trajectories = [t for r in runs for t in load_trajectories(r / "trajectories.jsonl")]
         if not trajectories:
             raise _fail(f"no trajectories in {', '.join(map(str, runs))}")
         calibration = fit(outcomes(trajectories, include=include or ()))
-    out.write_text(json.dumps(calibration.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_text(out, json.dumps(calibration.to_dict(), indent=2, sort_keys=True) + "\n")
     table = Table("agent", "ability (logits)", title="calibration")
     for name, ability in sorted(calibration.abilities.items(), key=lambda kv: -kv[1]):
         table.add_row(name, f"{ability:+.2f}")
@@ -755,19 +954,44 @@ def report(
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Where to write (default RUN/report.html).")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Write a self-contained report.html of a run (no network needed to view it) and summarise it here.
+
+    Replaces a report workgym wrote at OUT; any other file only with --force.
 
     Example:
         workgym report runs/base
     """
-    from workgym.report import load_run, write_report
+    from workgym.report import load_run
+    from workgym.rollout.runner import cut_off_line
 
     with _errors():
         summary, _, _ = load_run(run_dir)
-        path = write_report(run_dir, out)
+        path = _report(run_dir, out, force)
     _print_run(summary, run_dir)
+    if (line := cut_off_line(run_dir / "trajectories.jsonl")) is not None:
+        console.print(
+            f"[yellow]note:[/] line {line} of trajectories.jsonl is cut off (a run killed while writing) "
+            "and was left out; `workgym run` into the folder again resumes and repairs it"
+        )
     console.print(f"report: {path}")
+
+
+def _run_files(run_dir: Path) -> list[Path]:
+    """What a command reads from a run folder (none of which it may write)."""
+    names = ("trajectories.jsonl", "run.json", "summary.json", "tasks.jsonl")
+    return [run_dir, *(run_dir / name for name in names)]
+
+
+def _report(run_dir: Path, out: Path | None, force: bool) -> Path:
+    from workgym.report import write_report
+
+    path = out or run_dir / "report.html"
+    claim([(path, REPORT)], inputs=_run_files(run_dir), force=force)
+    with Staged() as stage:
+        write_report(run_dir, stage.path(path))
+    return path
 
 
 def _export(runs: list[Path], out: Path, options: Any) -> None:
@@ -789,14 +1013,17 @@ def _export(runs: list[Path], out: Path, options: Any) -> None:
         console.print(
             f"leak check: {report.leak.strings:,} strings of {report.leak.records:,} records, no original identifier"
         )
-    console.print(f"dataset card: {report.card}")
+    console.print(f"dataset card: {report.card}   manifest: {report.manifest}")
 
 
 @app.command(name="export")
 def export_command(
     runs: Annotated[list[Path], typer.Argument(help="Run folders from `workgym run`.")],
     out: Annotated[
-        Path, typer.Option("-o", "--out", help="out.jsonl or out.parquet; a folder with several formats.")
+        Path,
+        typer.Option(
+            "-o", "--out", help="out.jsonl or out.parquet; a folder (no suffix) for several formats."
+        ),
     ],
     format_: Annotated[
         list[str],
@@ -833,12 +1060,16 @@ def export_command(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", help="The runs' workspace, for rl (default from run.json).")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Export runs as training data: SFT (openai-chat, react, sharegpt, toolformer), dpo pairs, rl steps.
 
-    Writes one file per split (OUT's stem .train / .test) and a dataset card, README.md, beside.
-    With --raw and --key, every record is re-scanned for original identifiers first; on a leak
-    nothing is written and the exit code is 1.
+    OUT as a file (data/sft.jsonl): one file per split named from it (data/sft.train.jsonl,
+    data/sft.test.jsonl), the dataset card data/sft.card.md and data/sft.manifest.json. OUT as a
+    folder (no suffix, or several formats): FORMAT.SPLIT.jsonl, README.md (the card) and
+    manifest.json inside it. The manifest says which files an export wrote: a later one replaces
+    those, and any other file in its way only with --force. With --raw and --key, every record is
+    re-scanned for original identifiers first; on a leak nothing is written and the exit code is 1.
 
     Example:
         workgym export runs/base --format openai-chat --success-only -o data/sft.jsonl
@@ -862,6 +1093,7 @@ def export_command(
         raw=raw,
         key=key,
         workspace=workspace,
+        force=force,
     )
     if (raw is None) != (key is None):
         raise _fail("the leak check needs both --raw and --key", 2)
@@ -895,6 +1127,8 @@ def view(
     """Browse the workspace, its tasks and its runs in a web page; with --episode, operate the world.
 
     Serves on 127.0.0.1 only (the pages show the workspace; --raw shows the raw one beside it).
+    Open the address it prints: it carries a token made at this start, which the browser then
+    keeps in a cookie; a request without it, from another site, or naming another host is refused.
 
     Example:
         workgym view anon.db --runs runs/
@@ -902,7 +1136,7 @@ def view(
         workgym view anon.db --raw workspace.db --key acme.key
     """
     from workgym.anonymize.keys import fingerprint, load_key
-    from workgym.report.viewer import create_viewer, serve_viewer
+    from workgym.report.viewer import create_viewer, serve_viewer, viewer_address
     from workgym.world import World
 
     if (raw is None) != (key is None):
@@ -927,7 +1161,8 @@ def view(
             task_id=task,
             raw=raw,
         )
-    console.print(f"viewer at http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    address = viewer_address(viewer, f"http://127.0.0.1:{port}")
+    console.print(f"viewer at {address} (open this address; Ctrl-C stops it)", soft_wrap=True)
     serve_viewer(viewer, host="127.0.0.1", port=port)
 
 
@@ -1009,6 +1244,8 @@ def _demo_faces(anon: Path, persona: str, log: Path) -> None:
         args = ["-m", "workgym.cli", "mcp", str(anon), "--persona", persona]
         server = StdioServerParameters(command=sys.executable, args=args)
         with log.open("w", encoding="utf-8") as errlog:  # the server's stderr
+            errlog.write(LOG_HEADER)  # the mark by which a later demo knows the log as its own
+            errlog.flush()
             async with Client(stdio_client(server, errlog=errlog)) as client:
                 listed = await client.list_tools()
                 found = await client.call_tool("search_tickets", {"jql": "status = Open"})
@@ -1021,10 +1258,10 @@ def _demo_faces(anon: Path, persona: str, log: Path) -> None:
 
 def _demo_show_tasks(path: Path) -> None:
     """One task of each family, as an agent would read it."""
-    from workgym.tasks import read_tasks
+    from workgym.tasks import load_tasks
 
     shown: set[str] = set()
-    for task in read_tasks(path.read_text(encoding="utf-8")):
+    for task in load_tasks(path):
         if task.family not in shown:
             shown.add(task.family)
             console.print(f"  [bold]{task.family:9}[/] {escape(task.instruction)}")
@@ -1035,20 +1272,39 @@ def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo's outputs.")] = Path(
         "workgym-demo"
     ),
+    force: Force = False,
 ) -> None:
     """Run every stage on the bundled sample workspace and say where to look.
+
+    Writes only inside OUT, and there only the demo's own files (run it again and it replaces
+    them); a file of yours at one of their names stops it before it starts, unless --force.
 
     Example:
         workgym demo -o workgym-demo
     """
     sample = sample_workspace()
-    db = out / "workspace.db"
+    db, key, anon = out / "workspace.db", out / "demo.key", out / "anon.db"
+    tasks_file, runs, log = out / "tasks.jsonl", out / "runs" / "demo", out / "mcp-server.log"
     console.rule("[bold]workgym demo[/]")
     console.print(f"Sample workspace: a fictional company in real export formats ({sample})\n")
     with _errors():
+        claim(  # everything the demo writes, before it writes any (the export checks its own)
+            [
+                (out, FOLDER),
+                (db, WORKSPACE),
+                *([] if key.exists() else [(key, KEY)]),  # a key already there is used, never replaced
+                *anonymize_outputs(anon),
+                (log, LOG),
+                (tasks_file, TASKS),
+                (tasks_file.with_suffix(".md"), REVIEW),
+                (runs, RUN),
+                (runs / "report.html", REPORT),
+            ],
+            force=force,
+        )
         console.rule("1. ingest: exports -> workspace.db")
         started = time.perf_counter()
-        report = _ingest(sample_sources(), db, None)
+        report = _ingest(sample_sources(), db, None, force)
         _print_report(report, time.perf_counter() - started)
         console.rule("2. inspect: what the workspace holds")
         conn = connect(db)
@@ -1057,41 +1313,36 @@ def demo(
         finally:
             conn.close()
         console.rule("3. anonymize: workspace.db -> anon.db + anon.audit.json")
-        key = out / "demo.key"
         if not key.exists():
-            keygen(key)
-        anon = out / "anon.db"
-        _print_audit(_anonymize(db, anon, key, None, 1, "local"), anon)
+            _keygen(key, force)
+        _print_audit(_anonymize(db, anon, key, None, 1, "local", force), audit_path_for(anon))
         console.rule("4. world: an episode on anon.db, through the tools people use")
         persona = _demo_episode(anon)
         if persona is not None:
             console.rule("5. faces: the same world over HTTP sessions and MCP")
-            _demo_faces(anon, persona, out / "mcp-server.log")
+            _demo_faces(anon, persona, log)
         console.rule("6. tasks: anon.db -> tasks.jsonl + tasks.md")
-        tasks_file = out / "tasks.jsonl"
-        _tasks(anon, tasks_file, 150, 0, None, ("train", "test"), 0.2)
+        _tasks(anon, tasks_file, 150, 0, None, ("train", "test"), 0.2, None, force)
         _demo_show_tasks(tasks_file)
         console.rule("7. run: agents x tasks x 3 tries -> runs/demo")
-        runs = out / "runs" / "demo"
         specs = _agent_specs(["oracle", "noop", "random"], None, None, 0.0, 60.0)
         model = os.environ.get("WORKGYM_MODEL")
         if model:  # an endpoint is configured: an LLM agent joins
             specs += _agent_specs(["openai"], model, os.environ.get("OPENAI_BASE_URL"), 0.0, 60.0)
         else:
             console.print("(set WORKGYM_MODEL, OPENAI_BASE_URL and OPENAI_API_KEY to add an LLM agent)")
-        summary = _run(anon, tasks_file, specs, 3, 2, runs, "local", None, 30, 0)
+        summary = _run(anon, tasks_file, specs, 3, 2, runs, "local", None, 30, 0, None, force)
         console.rule("8. report: runs/demo -> report.html")
-        from workgym.report import write_report
-
         _print_run(summary, runs)
-        console.print(f"report: {write_report(runs)}")
+        console.print(f"report: {_report(runs, None, force)}")
         console.rule("9. export: runs/demo -> training data (openai-chat, dpo), leak-checked")
         from workgym.export import ExportOptions
 
         data = out / "data"
-        _export(
-            [runs], data, ExportOptions(formats=["openai-chat", "dpo"], success_only=True, raw=db, key=key)
+        options = ExportOptions(
+            formats=["openai-chat", "dpo"], success_only=True, raw=db, key=key, force=force
         )
+        _export([runs], data, options)
     console.rule("Where to look")
     console.print(f"  workspace   {db}   (SQLite: sqlite3 {db} '.tables')")
     console.print(f"  anonymized  {anon}   audit {audit_path_for(anon)}   (key {key}: keep it apart)")

@@ -15,7 +15,7 @@ from workgym.anonymize.config import AnonConfig
 from workgym.anonymize.directory import Matcher, build_directory
 from workgym.anonymize.keys import KeyFileError, fingerprint, keygen, load_key
 from workgym.anonymize.rewrite import Plan, Rewriter
-from workgym.anonymize.run import LeakError, anonymize_workspace, audit_path_for
+from workgym.anonymize.run import LeakError, anonymize_workspace, audit_path_for, failed_audit_path_for
 from workgym.store import connect, read_meta
 
 KEY = bytes(range(32))
@@ -146,8 +146,8 @@ def test_when_a_known_user_id_is_allowed_then_the_audit_finds_the_leak_and_nothi
     with pytest.raises(LeakError) as caught:
         anonymize_workspace(sample_db, out, KEY, config=AnonConfig(allow=(name,)))
     assert caught.value.audit.leaks.count > 0
-    assert not out.exists()
-    audit = json.loads(audit_path_for(out).read_text())
+    assert not out.exists() and not audit_path_for(out).exists()
+    audit = json.loads(failed_audit_path_for(out).read_text())
     assert audit["leaks"] > 0 and audit["leak_locations"]
     assert name.lower() not in json.dumps(audit).lower()
 

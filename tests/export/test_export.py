@@ -157,7 +157,7 @@ def test_when_written_as_parquet_then_datasets_loads_the_same_records_as_the_jso
         from_jsonl = records(tmp_path / "j" / f"sft.{split}.jsonl")
         from_parquet = [{**row, "tools": json.loads(row["tools"])} for row in loaded[split]]
         assert plain(from_parquet) == plain(from_jsonl)
-    assert (tmp_path / "p" / "README.md").read_text(encoding="utf-8").startswith("---\nconfigs:")
+    assert (tmp_path / "p" / "sft.card.md").read_text(encoding="utf-8").startswith("---\nconfigs:")
 
 
 def test_when_split_then_no_task_is_in_both(tmp_path: Path, run_dir: Path) -> None:

@@ -1,9 +1,12 @@
-"""The dataset card (README.md) an export writes beside its files, in the Hugging Face layout.
+"""The dataset card an export writes with its files, in the Hugging Face layout.
 
+An export into a folder names it ``README.md`` (the Hub's card); an export named by a file
+(``sft.jsonl``) names it from that file, ``sft.card.md``, so that no README of the user's is touched.
 YAML front matter names the files of each split (so ``datasets.load_dataset(folder)`` finds
-them); the body says where the data came from (workspace and key fingerprints, never the key),
-what it holds (families, agents and models, formats, counts per split), how it was selected
-(filters, dedupe, length) and checked (the leak re-scan), and what its columns mean.
+them in a folder export); the body says where the data came from (workspace and key
+fingerprints, never the key), what it holds (families, agents and models, formats, counts per
+split), how it was selected (filters, dedupe, length) and checked (the leak re-scan), and what
+its columns mean.
 """
 
 from __future__ import annotations

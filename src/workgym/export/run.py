@@ -9,8 +9,16 @@ Selection: agents to include, success only or a minimum reward, identical trajec
 (by entity, so no task and no answer is in two splits); a trajectory whose task is unknown is
 split by a hash of its task id. Every record of every format is built first and re-scanned for
 leaks when the raw workspace and key are given: on a leak nothing is written. Then each split's
-records go to ``<stem>.<split><suffix>`` (JSONL, or Parquet through ``datasets``) and the folder
-gets a dataset card, ``README.md``.
+records go to ``<stem>.<split><suffix>`` (JSONL, or Parquet through ``datasets``).
+
+Where: ``out`` names a file (``data/sft.jsonl``: one format) or a folder (``data``: no suffix, an
+existing folder, or several formats). A file's outputs are named from it: ``sft.train.jsonl``,
+``sft.test.jsonl``, the dataset card ``sft.card.md`` and the manifest ``sft.manifest.json``. A
+folder gets ``<format>.<split>.jsonl``, the card as ``README.md`` (the Hugging Face layout) and
+``manifest.json``. The manifest lists every file the export wrote, with its sha256: a later export
+replaces those (unchanged since) and removes the ones it no longer writes, and refuses any other
+file in its way unless ``force`` (:mod:`workgym.outputs`). Every file is written to a temporary
+one first and renamed into place at the end, so an export that fails leaves the old one whole.
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workgym import __version__, jsonl
 from workgym.anonymize.keys import load_key
 from workgym.export.card import dataset_card
 from workgym.export.formats import CONVERTERS, FORMATS, Record, Trajectory
 from workgym.export.leaks import ExportLeakError, LeakCheck, LeakScanner
 from workgym.export.pairs import dpo_pairs, negative_pairs
 from workgym.export.steps import rl_steps
+from workgym.outputs import FOLDER, MANIFEST, Manifest, Staged, claim, remove_own, sha256
 from workgym.world import World
 from workgym.world.fts import ro_uri
 
@@ -57,6 +67,7 @@ class ExportOptions:
         raw: the raw workspace, for the final leak check (with ``key``).
         key: the key file the workspace was anonymized with.
         workspace: the workspace the runs used (for ``rl`` replay; default from the run's run.json).
+        force: replace files in the way that no earlier export wrote (never an input).
     """
 
     formats: Sequence[str]
@@ -74,6 +85,7 @@ class ExportOptions:
     raw: Path | None = None
     key: Path | None = None
     workspace: Path | None = None
+    force: bool = False
 
 
 @dataclass
@@ -87,6 +99,7 @@ class ExportReport:
     splits: Counter[str] = field(default_factory=Counter)
     leak: LeakCheck | None = None
     card: Path | None = None
+    manifest: Path | None = None
 
 
 def _load(
@@ -101,8 +114,34 @@ def _load(
         if not path.is_file():
             raise FileNotFoundError(f"{run_dir}: no trajectories.jsonl; run `workgym run` into it first")
         trajectories += load_trajectories(path)
-        tasks.update(run_tasks(run_dir))
+        tasks.update(run_tasks(run_dir))  # the folder's own copy: a moved folder keeps its tasks
     return trajectories, tasks, [run_info(r) for r in runs]
+
+
+def _cut_off(runs: Sequence[Path]) -> int:
+    """How many run files end in a line cut off mid-way (a run killed or still writing): left out."""
+    from workgym.rollout.runner import cut_off_line
+
+    return sum(cut_off_line(r / "trajectories.jsonl") is not None for r in runs)
+
+
+def _replay_world(workspace: Path | None, infos: Sequence[Mapping[str, Any]], named: bool) -> World:
+    """The workspace rl replays on: the runs' own (run.json), checked by its fingerprint."""
+    if workspace is None:
+        raise ValueError("rl needs the workspace the runs used: --workspace anon.db")
+    if not workspace.is_file():
+        where = "" if named else " (the one their run.json names)"
+        raise ValueError(
+            f"rl needs the workspace the runs used{where}, {workspace}: not there; --workspace anon.db"
+        )
+    world = World.open(workspace)
+    other = sorted({str(i["world"]) for i in infos if i.get("world")} - {world.fingerprint})
+    if other:
+        raise ValueError(
+            f"{workspace} is not the workspace the runs used (a run's world is {other[0][:12]}…, "
+            f"this one is {world.fingerprint[:12]}…); --workspace the one they ran on"
+        )
+    return world
 
 
 def _included(t: Trajectory, agents: Sequence[str]) -> bool:
@@ -223,9 +262,13 @@ def export(runs: Sequence[Path], out: Path, options: ExportOptions) -> ExportRep
     report = ExportReport()
     trajectories, tasks, infos = _load(runs)
     report.trajectories = len(trajectories)
+    if cut_off := _cut_off(runs):
+        report.dropped["a last line cut off (run again to resume)"] += cut_off
     trajectories = _with_task(trajectories, tasks)
     workspace = options.workspace or next((Path(i["workspace"]) for i in infos if i.get("workspace")), None)
-    world = World.open(workspace) if workspace is not None and "rl" in options.formats else None
+    world = (
+        _replay_world(workspace, infos, options.workspace is not None) if "rl" in options.formats else None
+    )
     tokenizer = _tokenizer(options.tokenizer)
     built: dict[tuple[str, str], list[Record]] = {}
     main = _select(trajectories, options, report, keep_failures=False)
@@ -256,21 +299,60 @@ def export(runs: Sequence[Path], out: Path, options: ExportOptions) -> ExportRep
                 f"{report.leak.leaks} original identifier(s){' and the key' if report.leak.key_found else ''} "
                 f"in the export ({', '.join(report.leak.where[:5])}); nothing was written"
             )
-    folder = out if len(options.formats) > 1 else out.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    for (fmt, split), records in built.items():
-        if not records:
-            continue
-        path = _path(out, fmt, split, options)
-        _write(records, path, options.parquet)
-        report.files[str(path)] = len(records)
-        report.splits[split] += len(records)
-    report.card = folder / "README.md"
-    report.card.write_text(
-        dataset_card(report, options, trajectories, tasks, infos, _anonymized_fingerprint(workspace)),
-        encoding="utf-8",
+    into_folder = _into_folder(out, options)
+    folder = out if into_folder else out.parent
+    stem = out.name.removesuffix(out.suffix)
+    card = folder / ("README.md" if into_folder else f"{stem}.card.md")
+    manifest = Manifest.read(folder / ("manifest.json" if into_folder else f"{stem}.manifest.json"))
+    planned = [
+        (_path(out, fmt, split, options, into_folder), split, records)
+        for (fmt, split), records in built.items()
+        if records
+    ]
+    earlier = manifest.made("a file of an earlier export")
+    claim(
+        [
+            *([(folder, FOLDER)] if into_folder else []),
+            *((path, earlier) for path, _, _ in planned),
+            (card, earlier),
+            (manifest.path, MANIFEST),
+        ],
+        inputs=_inputs(runs, infos, options, workspace),
+        force=options.force,
     )
+    written: dict[str, str] = {}
+    with Staged() as stage:
+        for path, split, records in planned:
+            _write(records, stage.path(path), options.parquet)
+            written[path.name] = sha256(stage.path(path))
+            report.files[str(path)] = len(records)
+            report.splits[split] += len(records)
+        text = dataset_card(report, options, trajectories, tasks, infos, _anonymized_fingerprint(workspace))
+        stage.path(card).write_text(text, encoding="utf-8")
+        written[card.name] = sha256(stage.path(card))
+        stage.path(manifest.path).write_text(
+            manifest.text(written, formats=list(options.formats), workgym_version=__version__), "utf-8"
+        )
+    for stale in sorted(set(manifest.files) - set(written)):  # an earlier export's, not written now
+        remove_own(folder / stale, earlier)
+    report.card, report.manifest = card, manifest.path
     return report
+
+
+def _into_folder(out: Path, options: ExportOptions) -> bool:
+    """Whether ``out`` names a folder (several formats, no suffix, or a folder already) or a file."""
+    return len(options.formats) > 1 or not out.suffix or out.is_dir()
+
+
+def _inputs(
+    runs: Sequence[Path], infos: Sequence[Mapping[str, Any]], options: ExportOptions, workspace: Path | None
+) -> list[Path | None]:
+    """Every path the export reads, none of which it may write."""
+    read: list[Path | None] = [options.raw, options.key, workspace]
+    for run_dir, info in zip(runs, infos, strict=True):
+        read += [run_dir, *(run_dir / name for name in ("trajectories.jsonl", "run.json", "summary.json"))]
+        read += [run_dir / "tasks.jsonl", Path(info["tasks_file"]) if info.get("tasks_file") else None]
+    return read
 
 
 def _anonymized_fingerprint(workspace: Path | None) -> str | None:
@@ -305,21 +387,19 @@ def _leak_check(
     return total
 
 
-def _path(out: Path, fmt: str, split: str, options: ExportOptions) -> Path:
+def _path(out: Path, fmt: str, split: str, options: ExportOptions, into_folder: bool) -> Path:
     suffix = ".parquet" if options.parquet else ".jsonl"
-    if len(options.formats) > 1:
+    if into_folder:
         stem, folder = fmt, out
     else:
-        stem, folder = out.name.removesuffix(out.suffix) if out.suffix else out.name, out.parent
+        stem, folder = out.name.removesuffix(out.suffix), out.parent
     name = f"{stem}{suffix}" if split == "all" else f"{stem}.{split}{suffix}"
     return folder / name
 
 
 def _write(records: list[Record], path: Path, parquet: bool) -> None:
     if not parquet:
-        with path.open("w", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        jsonl.write(path, records)
         return
     try:
         import datasets
