@@ -60,7 +60,7 @@ class Observation:
         terminated: the episode ended by itself (an answer was submitted).
         truncated: the episode was cut off by its step or wall-time limit.
         info: step number, episode time, tool name, and ``error`` (None, or the kind of failure:
-            bad_call, unknown_tool, tool_error, tool_crash, over, internal).
+            bad_call, unknown_tool, tool_error, tool_crash, over, closed, internal).
     """
 
     text: str
@@ -170,10 +170,12 @@ class World:
         try:
             start = normalize_time(cutoff) if cutoff is not None else None
         except ValueError:
-            raise ValueError(f"cutoff {cutoff!r} is not an ISO 8601 time") from None
+            raise ValueError(
+                f"cutoff {clip(str(cutoff), 64)!r} is not an ISO 8601 time in the years 0001-9999 (UTC)"
+            ) from None
         horizon = None
         if start is not None:
-            horizon = iso(parse_iso(start) + timedelta(days=limits.calendar_days))
+            horizon = _horizon(start, limits)
         scope = Scope(start, self.facts.hidden_channels(person), horizon)
         allowed = _select_tools(tools, user=user is not None)
         return Episode(self, scope, person, seed, allowed, limits, cache_kib, mmap_bytes, user=user)
@@ -192,6 +194,22 @@ class World:
         if not found:
             raise ValueError(f"persona {persona!r} names nobody in the directory")
         raise ValueError(f"persona {persona!r} names several people: {', '.join(p.id for p in found[:8])}")
+
+
+def _horizon(start: str, limits: Limits) -> str:
+    """The calendar horizon of an episode starting at ``start``, checked to leave its clock room to run.
+
+    Raises:
+        ValueError: the episode's clock or calendar would run past the last time a datetime holds.
+    """
+    moment = parse_iso(start)
+    try:
+        moment + timedelta(seconds=limits.max_steps * limits.step_seconds)
+        return iso(moment + timedelta(days=limits.calendar_days))
+    except OverflowError:
+        raise ValueError(
+            f"cutoff {start[:19]} is too late: the episode's clock would run past year 9999"
+        ) from None
 
 
 def _select_tools(names: Sequence[str] | None, *, user: bool = False) -> dict[str, Tool]:
@@ -236,16 +254,26 @@ def _parse_call(call: Any) -> tuple[str, Any]:
         raise CallError(f"the call has no tool name; {shape}")
     if len(name) > 100:
         raise CallError(f"the tool name is {len(name):,} characters long; no tool's is")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: it would not survive the trip back as JSON
+        raise CallError(f"the tool name {name!a} is not valid Unicode; {shape}") from None
     if extra:
         raise CallError(f"the call has unknown keys {sorted(map(str, extra))[:5]}; {shape}")
     return name, call.get("arguments")
+
+
+class EpisodeClosed(RuntimeError):
+    """An episode used after :meth:`Episode.close`."""
 
 
 class Episode:
     """One agent's private run in a world: its own state, clock, persona and limits.
 
     Made by :meth:`World.episode`. Not for use by two threads at once (a lock makes that safe, not
-    concurrent).
+    concurrent): every method that touches the state, :meth:`close` included, holds the episode's
+    lock, so a connection is never closed under a running query. After :meth:`close`, ``step``
+    answers an error observation and the other methods raise :class:`EpisodeClosed`.
     """
 
     def __init__(
@@ -280,12 +308,14 @@ class Episode:
         self.truncated = False
         self._started = time.monotonic()
         self._lock = threading.Lock()
+        self._closed = False
 
     # -- the protocol ----------------------------------------------------------------------------
 
     def reset(self, *, seed: int | None = None) -> Observation:
         """Undo every change and start over (with a new seed if given); returns the opening observation."""
         with self._lock:
+            self._check_open()
             self.state.reset()
             if seed is not None:
                 self.seed = seed
@@ -316,17 +346,19 @@ class Episode:
                 JSON text, or an OpenAI tool call.
         """
         with self._lock:
+            if self._closed:
+                return self._observe("Error: the episode is closed.", None, "closed", count=False)
             if self.terminated or self.truncated:
                 why = "ended (an answer was submitted)" if self.terminated else "was truncated"
                 return self._observe(
                     f"Error: the episode {why}; call reset() to start again.", None, "over", count=False
                 )
             self.steps += 1
-            self.ctx.now = iso(
-                parse_iso(self.start_time) + timedelta(seconds=self.steps * self.limits.step_seconds)
-            )
             name: str | None = None
             try:
+                self.ctx.now = iso(
+                    parse_iso(self.start_time) + timedelta(seconds=self.steps * self.limits.step_seconds)
+                )
                 name, raw = _parse_call(call)
                 tool = self.tools.get(name)
                 if tool is None:
@@ -409,6 +441,7 @@ class Episode:
     def fork(self) -> Episode:
         """An independent copy of this episode as it is now: state, clock, step count, answer."""
         with self._lock:
+            self._check_open()
             state = State(
                 self.world.path,
                 self.world.index,
@@ -447,16 +480,34 @@ class Episode:
     def state_diff(self) -> StateDiff:
         """Every row this episode inserted, updated or deleted, field by field, against its start."""
         with self._lock:
+            self._check_open()
             return self.state.diff()
 
     def state_hash(self) -> str:
         """sha256 of the episode's changes; equal to :data:`EMPTY_HASH` when there are none."""
         with self._lock:
+            self._check_open()
             return self.state.hash()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        return self._closed
+
     def close(self) -> None:
-        """Release the episode's connection and overlay."""
-        self.state.close()
+        """Release the episode's connection and overlay, once a running step (if any) is done.
+
+        Idempotent. Waits for the episode's lock: closing a SQLite connection under a query running
+        on another thread crashes the process, so a step in flight always finishes first.
+        """
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.state.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EpisodeClosed("the episode is closed")
 
     def __enter__(self) -> Episode:
         return self
@@ -471,4 +522,4 @@ def _schema_text(tool: Tool) -> str:
     return json.dumps(tool.schema()["function"]["parameters"], ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["EMPTY_HASH", "USER_TOOLS", "Episode", "Limits", "Observation", "User", "World"]
+__all__ = ["EMPTY_HASH", "USER_TOOLS", "Episode", "EpisodeClosed", "Limits", "Observation", "User", "World"]

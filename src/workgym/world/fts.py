@@ -7,10 +7,17 @@ written to the workspace file. Each indexed table gets a contentless FTS5 table 
 the base table's rowids and whose ``rank`` is bm25 with the table's column weights; the
 episode's own rows are indexed apart, in its overlay (see
 :mod:`workgym.world.state`).
+
+Beside each full-text table the sidecar keeps, for every word in more than :data:`HOT_DF` rows,
+that word's rows ordered by their bm25 score for it (``<table>_hot``, scores computed by FTS5
+itself, and ``<table>_terms`` naming the words): ranking every row that has a common word costs
+milliseconds, reading the best few of a list costs microseconds. :mod:`workgym.world.search`
+reads them.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -18,9 +25,10 @@ import sqlite3
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
-FTS_VERSION = "1"
+from workgym.store import ro_uri as ro_uri  # re-exported: the world's modules open files with it
+
+FTS_VERSION = "2"
 """Bumped whenever the index layout changes; an index of another version is rebuilt."""
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -36,6 +44,11 @@ INDEXED: dict[str, tuple[str, ...]] = {
 }
 """Tables with a full-text index and the text columns indexed, in column order."""
 
+LONG: dict[str, tuple[str, ...]] = {
+    table: (*cols, *(("body",) if table == "document" else ())) for table, cols in INDEXED.items()
+}
+"""The long text columns of each indexed table: all but these are copied into ``<table>_cols``."""
+
 WEIGHTS: dict[str, tuple[float, ...]] = {
     "ticket": (3.0, 1.0),
     "document": (3.0, 1.0),
@@ -43,12 +56,58 @@ WEIGHTS: dict[str, tuple[float, ...]] = {
 }
 """bm25 column weights where a title counts more than a body."""
 
+HOT_DF = 256
+"""Words in more rows than this get a score-ordered list in the sidecar; rarer ones FTS5 ranks whole.
+
+Ranking a rare word's rows costs at most ~HOT_DF bm25 calls (~0.4 ms); the lists of titanium's
+common words hold ~1M rows (~25 MB of the sidecar, a few seconds of the first ``World.open``).
+"""
+
 _MAX_PHRASES = 16
+_CACHED_TEXT = 200  # tokenizations of texts up to this long are remembered
 
 
 def fts_table(table: str) -> str:
     """The name of the full-text table indexing ``table``."""
     return f"{table}_fts"
+
+
+def row_count(db: sqlite3.Connection, table: str, schema: str = "fts") -> int:
+    """How many rows of ``table`` the index attached as ``schema`` holds."""
+    row = db.execute(f'SELECT value FROM "{schema}".fts_meta WHERE key = ?', (f"rows:{table}",)).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def columns_table(table: str) -> str:
+    """The sidecar's copy of ``table``'s short columns, by rowid (a search filters rows on it).
+
+    A search checks every candidate row's time and fields; in the base table those sit after the
+    row's text, so reading them walks pages of a long ticket description or e-mail body.
+    """
+    return f"{table}_cols"
+
+
+def hot_table(table: str) -> str:
+    """The table of ``table``'s common words' rows, by word id then score: ``(tid, score, id)``."""
+    return f"{table}_hot"
+
+
+SCORE_KEY = 1 << 32
+"""A row's score for a listed word is keyed ``tid * SCORE_KEY + rowid`` in ``<table>_score``."""
+
+
+def score_table(table: str) -> str:
+    """The table of each listed word's score for each of its rows: ``(key, score)``, by :data:`SCORE_KEY`.
+
+    An integer key, so finding a row's score for a word is one rowid lookup (half the cost of a
+    ``(tid, id)`` index's).
+    """
+    return f"{table}_score"
+
+
+def terms_table(table: str) -> str:
+    """The table of ``table``'s common words: ``(term, tid, df)``; ``tid`` NULL when not listed."""
+    return f"{table}_terms"
 
 
 def rank_function(table: str, *, leading: int = 0) -> str:
@@ -75,11 +134,6 @@ def fingerprint(path: Path) -> str:
     value = digest.hexdigest()
     _hash_cache[cache_key] = value
     return value
-
-
-def ro_uri(path: Path, *, shared: bool = False) -> str:
-    """A ``file:`` URI opening ``path`` read-only (in SQLite's shared-cache mode when ``shared``)."""
-    return f"file:{quote(str(path.resolve()))}?mode=ro" + ("&cache=shared" if shared else "")
 
 
 def _writable(folder: Path) -> bool:
@@ -123,6 +177,7 @@ def _build(workspace: Path, target: Path, digest: str) -> None:
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -65536")  # the lists' b-trees stay in memory while built
         conn.execute("ATTACH DATABASE ? AS base", (ro_uri(workspace),))
         conn.execute("CREATE TABLE fts_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         for table, cols in INDEXED.items():
@@ -138,6 +193,17 @@ def _build(workspace: Path, target: Path, digest: str) -> None:
                 f'INSERT INTO "{name}"(rowid, {col_list}) SELECT rowid, {col_list} FROM base."{table}"'
             )
             conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
+            _build_lists(conn, table)
+            short = [
+                r[1] for r in conn.execute(f'PRAGMA base.table_info("{table}")') if r[1] not in LONG[table]
+            ]
+            names = ", ".join(f'"{c}"' for c in short)
+            conn.execute(f'CREATE TABLE "{columns_table(table)}" ("rowid" INTEGER PRIMARY KEY, {names})')
+            conn.execute(
+                f'INSERT INTO "{columns_table(table)}" SELECT rowid, {names} FROM base."{table}" ORDER BY rowid'
+            )
+            rows = conn.execute(f'SELECT COUNT(*) FROM base."{table}"').fetchone()[0]
+            conn.execute("INSERT INTO fts_meta(key, value) VALUES (?, ?)", (f"rows:{table}", str(rows)))
         conn.executemany(
             "INSERT INTO fts_meta(key, value) VALUES (?, ?)",
             [("fingerprint", digest), ("version", FTS_VERSION), ("workspace", workspace.name)],
@@ -147,6 +213,46 @@ def _build(workspace: Path, target: Path, digest: str) -> None:
     finally:
         conn.close()
     os.replace(partial, target)
+
+
+def _build_lists(conn: sqlite3.Connection, table: str) -> None:
+    """Write ``table``'s common words and, for each, its rows best first with their bm25 scores.
+
+    A word is listed only when FTS5 reads it back as itself (the Porter stemmer is not idempotent:
+    ``agre`` stems to ``agr``), so its list is what a query for it matches; an unlisted common word
+    keeps its ``df`` so a search knows it is common.
+    """
+    name, hot, terms = fts_table(table), hot_table(table), terms_table(table)
+    conn.execute(
+        f'CREATE TABLE "{terms}" (term TEXT PRIMARY KEY, tid INTEGER, df INTEGER NOT NULL) WITHOUT ROWID'
+    )
+    conn.execute(
+        f'CREATE TABLE "{hot}" (tid INTEGER NOT NULL, score REAL NOT NULL, id INTEGER NOT NULL, '
+        "PRIMARY KEY (tid, score, id)) WITHOUT ROWID"
+    )
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, '{name}', 'row')")
+    try:
+        common = conn.execute(
+            "SELECT term, doc FROM temp.vocab WHERE doc > ? ORDER BY term", (HOT_DF,)
+        ).fetchall()
+    finally:
+        conn.execute("DROP TABLE temp.vocab")
+    for tid, (term, df) in enumerate(common, 1):
+        listed = phrase_tokens(term) == (term,)
+        conn.execute(
+            f'INSERT INTO "{terms}" (term, tid, df) VALUES (?, ?, ?)', (term, tid if listed else None, df)
+        )
+        if listed:  # in score order, so the rows are appended to the table's b-tree
+            conn.execute(
+                f'INSERT INTO "{hot}" (tid, score, id) SELECT ?, rank, rowid FROM "{name}" '
+                f'WHERE "{name}" MATCH ? ORDER BY rank, rowid',
+                (tid, f'"{term}"'),
+            )
+    conn.execute(f'CREATE TABLE "{score_table(table)}" (key INTEGER PRIMARY KEY, score REAL NOT NULL)')
+    conn.execute(
+        f'INSERT INTO "{score_table(table)}" (key, score) SELECT tid * {SCORE_KEY} + id, score FROM "{hot}" '
+        "ORDER BY tid, id"
+    )
 
 
 def ensure_index(workspace: Path) -> Path:
@@ -187,6 +293,41 @@ def match_expression(text: str, *, any_word: bool = False) -> str | None:
     if not phrases:
         return None
     return (" OR " if any_word else " ").join(phrases)
+
+
+class _Tokenizer:
+    """FTS5's own tokenizer (:data:`TOKENIZE`), reached through a one-row table in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        with self._lock:
+            if self._conn is None:
+                conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize='{TOKENIZE}')")
+                conn.execute("CREATE VIRTUAL TABLE words_seen USING fts5vocab(words, 'instance')")
+                self._conn = conn
+            self._conn.execute("INSERT INTO words (rowid, text) VALUES (1, ?)", (text,))
+            try:
+                found = self._conn.execute('SELECT term, "offset" FROM words_seen').fetchall()
+            finally:
+                self._conn.execute("DELETE FROM words WHERE rowid = 1")
+        return tuple(term for term, _ in sorted(found, key=lambda r: r[1]))
+
+
+_tokenizer = _Tokenizer()
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    return _tokenizer.tokens(text)
+
+
+def phrase_tokens(text: str) -> tuple[str, ...]:
+    """The tokens FTS5 makes of ``text``, in order: ``"Timeouts, in login"`` -> ``("timeout", "in", "login")``."""
+    return _cached_tokens(text) if len(text) <= _CACHED_TEXT else _tokenizer.tokens(text)
 
 
 def terms(text: str) -> list[str]:

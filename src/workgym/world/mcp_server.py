@@ -25,12 +25,17 @@ For many private episodes at once, use the env server (``workgym serve-env``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
 import mcp_types as types
+from anyio.streams.memory import MemoryObjectSendStream
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
+from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.message import SessionMessage
+from pydantic import ValidationError
 
 from workgym.world.core import Episode
 from workgym.world.guard import ASGIApp, check_exposure, guarded
@@ -124,27 +129,75 @@ def _state_text(episode: Episode) -> str:
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
 
+def _unreadable(exc: Exception) -> types.JSONRPCError:
+    """The JSON-RPC answer to a line that is not a message: parse error, or invalid request, id null."""
+    invalid_json = isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors())
+    code, what = (
+        (types.PARSE_ERROR, "Parse error: the line is not JSON")
+        if invalid_json
+        else (types.INVALID_REQUEST, "Invalid request: the line is not a JSON-RPC 2.0 message")
+    )
+    return types.JSONRPCError(jsonrpc="2.0", id=None, error=types.ErrorData(code=code, message=what))
+
+
+async def answer_unreadable(
+    read: ReadStream[SessionMessage | Exception],
+    write: WriteStream[SessionMessage],
+    forward: MemoryObjectSendStream[SessionMessage | Exception],
+) -> None:
+    """Pass messages from ``read`` on to ``forward``; answer each line that is none with an error.
+
+    The SDK's stdio transport drops a line it cannot read (bad JSON, a lone surrogate, nesting
+    too deep) without a word, so a client waits for an answer forever. JSON-RPC 2.0 answers such
+    a line with an error whose id is null, as the SDK's HTTP transport does.
+    """
+    async with forward:
+        async for item in read:
+            if isinstance(item, Exception):
+                await write.send(SessionMessage(_unreadable(item)))
+            else:
+                await forward.send(item)
+
+
 def serve_stdio(episode: Episode) -> None:
     """Serve the episode's tools over stdin/stdout until the client closes them."""
     server = build_server(episode)
 
     async def run() -> None:
         async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+            forward, messages = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+            async with anyio.create_task_group() as group, messages:
+                group.start_soon(answer_unreadable, read, write, forward)
+                await server.run(messages, write, server.create_initialization_options())
+                group.cancel_scope.cancel()
 
     anyio.run(run)
 
 
 def http_app(
-    episode: Episode, *, host: str, token: str | None, max_body_bytes: int = MAX_BODY_BYTES
+    episode: Episode,
+    *,
+    host: str,
+    token: str | None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    allowed_hosts: Sequence[str] = (),
 ) -> ASGIApp:
-    """The episode's tools as a streamable HTTP app at ``/mcp``, behind the body limit and token."""
+    """The episode's tools as a streamable HTTP app at ``/mcp``, behind the Host check, token and body limit.
+
+    The SDK checks Host and Origin itself on loopback only (any port); :func:`guarded` checks
+    them first, on every bind, at the bound port (see :class:`~workgym.world.guard.HostCheck`).
+    """
     app = build_server(episode).streamable_http_app(host=host)
-    return guarded(app, token=token, max_bytes=max_body_bytes)
+    return guarded(app, token=token, max_bytes=max_body_bytes, host=host, allowed_hosts=allowed_hosts)
 
 
 def serve_http(
-    episode: Episode, *, host: str = "127.0.0.1", port: int = 8200, token: str | None = None
+    episode: Episode,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8200,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
     """Serve the episode's tools over streamable HTTP at ``http://host:port/mcp``.
 
@@ -154,7 +207,8 @@ def serve_http(
     import uvicorn
 
     check_exposure(host, token)
-    uvicorn.run(http_app(episode, host=host, token=token), host=host, port=port, log_level="warning")
+    app = http_app(episode, host=host, token=token, allowed_hosts=allowed_hosts)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 __all__ = ["META_KEY", "STATE_URI", "build_server", "http_app", "serve_http", "serve_stdio"]

@@ -17,19 +17,22 @@ docs/world.md):
 
 Every error is ``{"error": {"kind", "message"}}`` with a 4xx status: 404 for an unknown (or
 expired) session, 422 for a body that does not fit, 413 over the size limit, 401 without the
-token, 429 when the session limit is reached. A bad tool call is not an HTTP error: it is an
-observation with ``info.error`` set, as in the Python API. Sessions idle longer than the idle
-timeout are closed by a sweep; the one id they leave behind answers "expired", not "unknown".
+token, 421 for a Host that is not the server's and 403 for a foreign Origin (see
+:class:`~workgym.world.guard.HostCheck`), 429 when the session limit is reached. A bad tool call
+is not an HTTP error: it is an observation with ``info.error`` set, as in the Python API.
+Sessions idle longer than the idle timeout are closed by a sweep; the one id they leave behind
+answers "expired", not "unknown". Closing a session waits for the requests using it to finish.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -70,7 +73,8 @@ class Sessions:
     """The open sessions of a server: made, found, forked, closed, and expired when idle.
 
     Thread-safe: requests run on a pool of threads. A session is never expired while a request
-    is using it.
+    is using it, and closing one waits for the requests using it to finish: it leaves the table
+    at once (a later request answers 404), and its episode is closed once it is idle.
 
     Attributes:
         world: the world every session is an episode of.
@@ -86,6 +90,10 @@ class Sessions:
     _open: dict[str, Session] = field(default_factory=dict, init=False)
     _expired: OrderedDict[str, None] = field(default_factory=OrderedDict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _idle: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._idle = threading.Condition(self._lock)
 
     def __len__(self) -> int:
         return len(self._open)
@@ -131,19 +139,25 @@ class Sessions:
             with self._lock:
                 session.busy -= 1
                 session.last_used = self.clock()
+                if not session.busy:
+                    self._idle.notify_all()
 
     def close(self, session_id: str) -> None:
-        """Close a session and release its state.
+        """Close a session and release its state, once the requests using it are done.
 
         Raises:
-            SessionError: no such session.
+            SessionError: no such session (or it expired).
         """
-        with self.use(session_id):
-            pass
         with self._lock:
             session = self._open.pop(session_id, None)
-        if session is not None:
-            session.episode.close()
+            if session is None:
+                if session_id in self._expired:
+                    raise SessionError(
+                        404, "expired", f"session {session_id!r} expired after {self.idle_seconds:g} s idle"
+                    )
+                raise SessionError(404, "unknown_session", f"no session {session_id[:40]!r}")
+            self._idle.wait_for(lambda: not session.busy)
+        session.episode.close()
 
     def expire(self) -> int:
         """Close every session idle past the timeout; returns how many."""
@@ -160,7 +174,7 @@ class Sessions:
         return len(stale)
 
     def close_all(self) -> None:
-        """Close every session (the server is stopping)."""
+        """Close every session (the server is stopping); each episode waits for its running step."""
         with self._lock:
             sessions = list(self._open.values())
             self._open.clear()
@@ -241,8 +255,21 @@ def state_json(session: Session, *, diff: bool) -> dict[str, Any]:
     return out
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON whose strings may hold a lone surrogate (a client may send one as a JSON escape).
+
+    Starlette encodes strictly and answers 500 on such a string; here the surrogate goes out as
+    the same JSON escape it came in as, so the answer is valid JSON and says what was received.
+    """
+
+    def render(self, content: Any) -> bytes:
+        """The content as compact UTF-8 JSON, a lone surrogate written as the JSON escape it came in as."""
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def _error(status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"kind": kind, "message": message}}, status_code=status)
+    return SafeJSONResponse({"error": {"kind": kind, "message": message}}, status_code=status)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -262,6 +289,8 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     limits: Limits | None = None,
     sessions: Sessions | None = None,
+    host: str = "127.0.0.1",
+    allowed_hosts: Sequence[str] = (),
 ) -> ASGIApp:
     """The env server as an ASGI app (run it with uvicorn, or see :func:`serve`).
 
@@ -273,6 +302,9 @@ def create_app(
         max_body_bytes: the largest request body.
         limits: the sessions' default limits (a reset may set ``max_steps`` and ``max_seconds``).
         sessions: the session table (a test passes its own, with its clock).
+        host: the address the app is bound to; a request naming another host is refused
+            (see :class:`~workgym.world.guard.HostCheck`).
+        allowed_hosts: further names clients may reach the server by (a DNS name, a proxy's).
     """
     table = sessions if sessions is not None else Sessions(world, max_sessions, idle_seconds)
     defaults = limits or Limits()
@@ -298,6 +330,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        default_response_class=SafeJSONResponse,
     )
     api.state.sessions = table
 
@@ -312,6 +345,10 @@ def create_app(
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http", str(exc.detail))
+
+    @api.exception_handler(Exception)
+    async def internal_error(_: Request, exc: Exception) -> JSONResponse:  # a bug: still JSON, still up
+        return _error(500, "internal", f"the server failed ({type(exc).__name__}); it goes on")
 
     @api.get("/health")
     def health() -> dict[str, Any]:
@@ -361,8 +398,13 @@ def create_app(
             )
         except ValueError as exc:
             raise SessionError(422, "bad_request", str(exc)) from None
+        try:  # before the session is known: no one can close it under the reset
+            opening = observation_json(episode.reset())
+        except BaseException:
+            episode.close()
+            raise
         session = table.add(episode)
-        return {"session_id": session.id, "observation": observation_json(episode.reset())}
+        return {"session_id": session.id, "observation": opening}
 
     @api.post("/step")
     def step(body: StepRequest) -> dict[str, Any]:
@@ -382,7 +424,8 @@ def create_app(
         with table.use(body.session_id) as session:
             child = session.episode.fork()
         forked = table.add(child)
-        return state_json(forked, diff=False)
+        with table.use(forked.id) as held:
+            return state_json(held, diff=False)
 
     @api.post("/close")
     def close(body: SessionRequest) -> dict[str, Any]:
@@ -390,7 +433,7 @@ def create_app(
         table.close(body.session_id)
         return {"session_id": body.session_id, "closed": True}
 
-    return guarded(api, token=token, max_bytes=max_body_bytes)
+    return guarded(api, token=token, max_bytes=max_body_bytes, host=host, allowed_hosts=allowed_hosts)
 
 
 @contextmanager
@@ -430,13 +473,14 @@ def serve(
     import uvicorn
 
     check_exposure(host, token)
-    app = create_app(world, token=token, **options)
+    app = create_app(world, token=token, host=host, **options)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 __all__ = [
     "MAX_BODY_BYTES",
     "ResetRequest",
+    "SafeJSONResponse",
     "Session",
     "SessionError",
     "Sessions",

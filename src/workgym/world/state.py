@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from workgym.world.fts import INDEXED, fts_table, ro_uri
+from workgym.world.fts import INDEXED, ro_uri
+from workgym.world.search import search_base
 from workgym.world.views import SPEC, TABLES, Layout, Scope, overlay_index_ddl, visible
 
 Row = dict[str, Any]
@@ -211,9 +212,11 @@ class State:
 
         The episode's own text (new rows, rows whose text it changed), matched in its overlay
         index, comes first (it is the newest, and bm25 over a handful of rows is not comparable);
-        then base rows by bm25 from the sidecar, with the column weights of ``fts.WEIGHTS``. When
-        more than :data:`RANK_LIMIT` base rows match, ranking them all would cost more than the
-        answer is worth: they come newest-stored first instead, and ``ranked`` is False.
+        then base rows by bm25 from the sidecar, with the column weights of ``fts.WEIGHTS``, ties
+        by rowid (:func:`workgym.world.search.search_base` picks how). When more than
+        :data:`RANK_LIMIT` base rows match a query the sidecar's lists cannot rank, ranking them
+        all would cost more than the answer is worth: they come newest-stored first instead, and
+        ``ranked`` is False.
 
         ``where`` is an SQL condition on the row written with ``{t}.`` before each column, applied
         to both sources, so it should test columns tools never change (channel, author, time);
@@ -223,31 +226,31 @@ class State:
         k = self._key(table)
         if table in self._stale:
             self._refresh_index(table)
-        name = fts_table(table)
-        count = self.db.execute(f'SELECT COUNT(*) FROM fts."{name}" WHERE "{name}" MATCH ?', (match,))
-        ranked = count.fetchone()[0] <= RANK_LIMIT
         conds = [*visible(spec, self.scope, "b"), where.format(t="b")]
-        args: list[Any] = [match, *params]
-        own = f"{table}__fts" in self._touched
-        if own:
+        own: list[str] = []
+        if f"{table}__fts" in self._touched:
             conds.append(f'b."{k}" NOT IN (SELECT key FROM ov."{table}__fts")')
+            own = [
+                r[0]
+                for r in self.db.execute(
+                    f'SELECT o."{k}" FROM ov."{table}__fts" AS g JOIN ov."{table}" AS o ON o."{k}" = g.key '
+                    f'WHERE g."{table}__fts" MATCH ? AND {where.format(t="o")} ORDER BY g.rank, o."{k}" LIMIT ?',
+                    [match, *params, offset + limit],
+                )
+            ]
         if f"{table}__deleted" in self._touched:
             conds.append(f'b."{k}" NOT IN (SELECT key FROM ov."{table}__deleted")')
-        score = "f.rank" if ranked else "-f.rowid"
-        sql = (
-            f'SELECT 1 AS src, b."{k}" AS key, {score} AS score FROM fts."{name}" AS f '
-            f'JOIN main."{table}" AS b ON b.rowid = f.rowid WHERE f."{name}" MATCH ? AND '
-            + " AND ".join(conds)
+        base = search_base(
+            self.db,
+            table,
+            k,
+            match,
+            " AND ".join(conds),
+            params,
+            offset + limit - len(own),
+            rank_limit=RANK_LIMIT,
         )
-        if own:
-            sql += (
-                f' UNION ALL SELECT 0, o."{k}", g.rank FROM ov."{table}__fts" AS g JOIN ov."{table}" AS o '
-                f'ON o."{k}" = g.key WHERE g."{table}__fts" MATCH ? AND {where.format(t="o")}'
-            )
-            args += [match, *params]
-        sql = f"SELECT key FROM ({sql}) ORDER BY src, score, key LIMIT ? OFFSET ?"
-        keys = [r[0] for r in self.db.execute(sql, [*args, limit, offset])]
-        return Found(keys, ranked)
+        return Found((own + base.keys)[offset : offset + limit], base.ranked)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -481,5 +484,10 @@ class State:
         return sorted(self._dirty)
 
     def close(self) -> None:
-        """Close the connection (the overlay goes with it)."""
+        """Close the connection (the overlay goes with it).
+
+        Never while a query runs on it: closing a SQLite connection under a query on another
+        thread crashes the process. :meth:`workgym.world.core.Episode.close` holds the episode's
+        lock, as every query made through the episode does.
+        """
         self.db.close()

@@ -39,7 +39,10 @@ def normalize_time(value: str | datetime) -> str:
         moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return iso(moment)
+    try:
+        return iso(moment)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC time a datetime holds
+        raise ValueError("the time is outside the years 0001-9999 in UTC") from None
 
 
 def when(text: str, *, end: bool = False, name: str = "time") -> str:

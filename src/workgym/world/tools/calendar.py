@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from workgym.world.context import ToolContext
@@ -17,6 +18,21 @@ PAGE = 20
 STEP = timedelta(minutes=15)
 WORK_START, WORK_END = time(9), time(17)
 MAX_OCCURRENCES = 500
+MAX_WALK = 20_000
+"""Most occurrences of one rule walked through to reach a range (see :func:`_ahead`)."""
+PERIODS = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+}
+"""The rule frequencies whose period has one length, so a rule can be started whole periods later."""
+MONTHS = {"MONTHLY": 1, "YEARLY": 12}
+"""The rule frequencies counted in months: started whole periods later when the day is one every month has."""
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+"""The calendar's range: a day inside the years a datetime holds, so time zones and durations fit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +54,49 @@ def _occurrences(row: sqlite3.Row, lo: datetime, hi: datetime) -> list[Occurrenc
     starts = [start]
     if row["recurrence"]:
         try:
-            rule = rrulestr(row["recurrence"], dtstart=start)
-            starts = list(rule.between(lo - length, hi, inc=True))[:MAX_OCCURRENCES]
-        except (ValueError, TypeError):
-            starts = [start]  # an RRULE we cannot read: show the first occurrence only
+            rule = rrulestr(row["recurrence"], dtstart=_ahead(row["recurrence"], start, lo - length))
+            starts = []
+            for walked, moment in enumerate(rule):
+                if moment >= hi or len(starts) >= MAX_OCCURRENCES or walked >= MAX_WALK:
+                    break
+                if moment + length > lo:
+                    starts.append(moment)
+        except (ValueError, TypeError, OverflowError):
+            starts = [start]  # an RRULE we cannot read (or one reaching past 9999): the first occurrence only
     return [Occurrence(s, s + length, row) for s in starts if s < hi and s + length > lo]
+
+
+def _ahead(recurrence: str, start: datetime, lo: datetime) -> datetime:
+    """The rule's start moved ahead by whole cycles to just before ``lo``, where that keeps its occurrences.
+
+    dateutil walks a rule from its start: a weekly meeting since 2024, asked about the year 9000,
+    would walk 365,000 weeks. A rule without a COUNT repeats every INTERVAL periods, so starting
+    it a whole number of cycles later gives the same occurrences from there on: for periods of
+    one length (weekly or shorter; times are UTC, so no daylight saving), and for months and
+    years when the start's day (the rule's implied day of the month) is one every month has. Any
+    other rule (a COUNT, the 31st, several lines) starts where it did, and :data:`MAX_WALK`
+    bounds the walk.
+    """
+    text = recurrence.strip()
+    if "\n" in text:
+        return start
+    fields = {}
+    for part in text.upper().removeprefix("RRULE:").split(";"):
+        name, _, value = part.partition("=")
+        fields[name.strip()] = value.strip()
+    freq, interval = fields.get("FREQ", ""), fields.get("INTERVAL", "1")
+    if "COUNT" in fields or not interval.isdigit() or int(interval) < 1:
+        return start
+    period = PERIODS.get(freq)
+    if period is not None:
+        cycle = period * int(interval)
+        cycles = (lo - start) // cycle - 1
+        return start + cycles * cycle if cycles > 0 else start
+    if freq in MONTHS and start.day <= 28:
+        cycle_months = MONTHS[freq] * int(interval)
+        cycles = ((lo.year - start.year) * 12 + lo.month - start.month) // cycle_months - 1
+        return start + relativedelta(months=cycles * cycle_months) if cycles > 0 else start
+    return start
 
 
 def _events(ctx: ToolContext, lo: datetime, hi: datetime, person: str | None = None) -> list[Occurrence]:
@@ -59,9 +113,29 @@ def _events(ctx: ToolContext, lo: datetime, hi: datetime, person: str | None = N
     return sorted(out, key=lambda o: (o.start, o.row["id"]))
 
 
+def _within(moment: datetime, name: str) -> datetime:
+    """``moment`` checked to lie in the calendar's range (:data:`EARLIEST` to :data:`LATEST`).
+
+    Raises:
+        ToolError: it does not.
+    """
+    if not EARLIEST <= moment <= LATEST:
+        raise ToolError(
+            f"{name} {show_time(iso(moment))} is outside the calendar "
+            f"({show_time(iso(EARLIEST))} to {show_time(iso(LATEST))})"
+        )
+    return moment
+
+
 def _range(ctx: ToolContext, after: str, before: str, days: int) -> tuple[datetime, datetime]:
-    lo = parse_iso(when(after, name="after")) if after else parse_iso(ctx.now)
-    hi = parse_iso(when(before, end=True, name="before")) if before else lo + timedelta(days=days)
+    if after:
+        lo = _within(parse_iso(when(after, name="after")), "after")
+    else:
+        lo = _within(parse_iso(ctx.now), "now, the start,")
+    if before:
+        hi = _within(parse_iso(when(before, end=True, name="before")), "before")
+    else:
+        hi = lo + timedelta(days=days) if lo <= LATEST - timedelta(days=days) else LATEST
     if hi <= lo:
         raise ToolError("before must be later than after")
     if hi - lo > timedelta(days=366):
@@ -188,10 +262,10 @@ def create_event(
         raise ToolError("the title is empty")
     if not 5 <= duration_minutes <= 24 * 60:
         raise ToolError("duration_minutes must be between 5 and 1440")
-    begin = parse_iso(when(start, name="start"))
+    begin = _within(parse_iso(when(start, name="start")), "start")
     if begin < parse_iso(ctx.now):
         raise ToolError(f"{show_time(iso(begin))} is in the past (it is now {show_time(ctx.now)})")
-    end = begin + timedelta(minutes=duration_minutes)
+    end = _within(begin + timedelta(minutes=duration_minutes), "the end")
     people = [ctx.person(a, what="attendee").id for a in attendees or []]
     clashes = sorted({ctx.name(p) for p in [me, *people] if _events(ctx, begin, end, p)})
     event_id = f"{ctx.new_id('calendar_event')}@workgym"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -63,6 +64,16 @@ TEXTS = {"summary": "summary", "description": "description", "environment": "env
 DATES = {"created": "created", "updated": "updated", "resolved": "resolved", "resolutiondate": "resolved"}
 FULL_TEXT = {"text", "comment"}
 ORDERABLE = {**{k: v for k, v in PLAIN.items()}, **DATES, "summary": "summary", "assignee": "assignee"}
+
+MAX_DEPTH = 32
+"""Deepest nesting of parentheses and NOTs a query may have (people nest a handful)."""
+
+MAX_CLAUSES = 200
+"""Most comparisons a query may make, each value of an ``in (...)`` list counting as one.
+
+Both limits keep a hostile query from exhausting Python's stack or SQLite's expression depth
+(1,000): past them the query is refused with a message, not crashed on.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +130,8 @@ class _Parser:
     pos: int = 0
     params: list[Any] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    depth: int = 0
+    clauses: int = 0
 
     def peek(self) -> Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -182,14 +195,29 @@ class _Parser:
     def factor(self) -> str:
         if self.is_word("not"):
             self.take()
-            return f"NOT ({self.factor()})"
+            with self.nested():
+                return f"NOT ({self.factor()})"
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text == "(":
             self.take()
-            inner = self.expr()
+            with self.nested():
+                inner = self.expr()
             self.expect_op(")")
             return inner
         return self.clause()
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """One level deeper into parentheses or NOT; refused past :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ToolError(
+                f"the query nests more than {MAX_DEPTH} levels of parentheses or NOT; simplify it"
+            )
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def values(self) -> list[str]:
         self.expect_op("(")
@@ -249,6 +277,11 @@ class _Parser:
         return f"NOT {test}" if negate else test
 
     def compare(self, name: str, op: str, value: str) -> str:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise ToolError(
+                f"the query makes more than {MAX_CLAUSES} comparisons; split it or use fewer values"
+            )
         negate = op in ("!=", "!~")
         base = {"!=": "=", "!~": "~"}.get(op, op)
         sql = self._compare(name, base, value)
@@ -270,8 +303,12 @@ class _Parser:
         if name in FULL_TEXT:
             if name == "text":
                 self.text.append(value)
-            self.params.append(json.dumps(self.text_ids(value, name == "text")))
-            return "t.id IN (SELECT value FROM json_each(?))"
+            # A list of literals, not json_each(?): SQLite pushes it into the ticket view and looks
+            # the keys up; a subquery it cannot push, and every ticket's as-of columns get computed.
+            keys = ", ".join(
+                "'" + key.replace("'", "''") + "'" for key in self.text_ids(value, name == "text")
+            )
+            return f"t.id IN ({keys})"
         if name in TEXTS:
             self.params.append(like(value))
             return f"t.{TEXTS[name]} LIKE ? ESCAPE '\\'"
@@ -302,8 +339,13 @@ class _Parser:
         if rel:
             sign = -1 if rel.group(1) == "-" else 1
             unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[rel.group(3)]
-            delta = timedelta(**{unit: int(rel.group(2))})
-            return iso(parse_iso(self.now) + sign * delta)
+            try:
+                delta = timedelta(**{unit: sign * int(rel.group(2))})
+                return iso(parse_iso(self.now) + delta)
+            except (OverflowError, ValueError):  # -99999999999d: before year 1 (or past 9999)
+                raise ToolError(
+                    f"the relative date {clip(value, 30)!r} reaches outside the years 0001-9999"
+                ) from None
         return when(value, end=end, name="date")
 
 

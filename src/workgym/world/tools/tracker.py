@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from dataclasses import dataclass, field
 
 from workgym.world.context import ToolContext
 from workgym.world.fts import match_expression
 from workgym.world.schema import ToolError, tool
 from workgym.world.text import clip, cut, json_list, page_of, show_time, to_json_list
-from workgym.world.tools.jql import compile_jql
+from workgym.world.tools.jql import Compiled, compile_jql, tokenize
 
 PAGE = 20
 COMMENTS_PAGE = 10
 TEXT_HITS = 200
+"""How many tickets, and how many comments, a text clause's search reaches: its meaning."""
+FIRST_HITS = 32
+"""How deep a text clause is first searched when the page may not need TEXT_HITS (page 1 needs 21)."""
 DEFAULT_LINK_TYPES = {
     "Relates": ("relates to", "relates to"),
     "Blocks": ("blocks", "is blocked by"),
@@ -43,18 +48,142 @@ def ticket_line(ctx: ToolContext, row: sqlite3.Row) -> str:
     return " · ".join(bits)
 
 
-def _text_ids(ctx: ToolContext, query: str, with_tickets: bool) -> list[str]:
-    expr = match_expression(query)
-    if expr is None:
-        raise ToolError(f"{clip(query, 40)!r} has no words to search for")
-    ids = ctx.state.search("ticket", expr, limit=TEXT_HITS).keys if with_tickets else []
-    comment_ids = ctx.state.search("ticket_comment", expr, limit=TEXT_HITS).keys
-    seen = set(ids)
-    for row in ctx.state.by_keys("ticket_comment", comment_ids):
-        if row["ticket_id"] not in seen:
-            seen.add(row["ticket_id"])
-            ids.append(row["ticket_id"])
-    return ids
+@dataclass(slots=True)
+class _TextSearch:
+    """The text clauses' searches of one query at one depth, each run once.
+
+    A clause stands for the tickets among the ``depth`` best whose own text matches, then those of
+    the ``depth`` best matching comments (the query's meaning is that at :data:`TEXT_HITS`). Read
+    at a smaller depth, or without the comments (``comments`` false, for a ``text`` clause), the
+    first ``certain[call]`` tickets of a clause are those it has at TEXT_HITS (all of them, inf,
+    when neither search filled its depth).
+    """
+
+    ctx: ToolContext
+    depth: int
+    comments: bool = True
+    seen: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)  # shared by the tries
+    found: dict[tuple[str, bool], list[str]] = field(default_factory=dict)
+    certain: dict[tuple[str, bool], float] = field(default_factory=dict)
+    filled: bool = False  # some clause's ticket search filled its depth
+
+    def __call__(self, text: str, with_tickets: bool) -> list[str]:
+        call = (text, with_tickets)
+        if call not in self.found:
+            self.found[call], self.certain[call] = self._run(text, with_tickets)
+        return self.found[call]
+
+    def _run(self, query: str, with_tickets: bool) -> tuple[list[str], float]:
+        expr = match_expression(query)
+        if expr is None:
+            raise ToolError(f"{clip(query, 40)!r} has no words to search for")
+        state, depth = self.ctx.state, self.depth
+        ids = list(self._search("ticket", expr)) if with_tickets else []
+        self.filled |= len(ids) == depth
+        if with_tickets and not self.comments:
+            return ids, float(len(ids))  # the tickets of matching comments would come after these
+        comments = self._search("ticket_comment", expr)
+        cut_tickets, cut_comments = len(ids) == depth, len(comments) == depth
+        if comments:  # two columns of the comments, not whole rows: bodies run to pages of logs
+            marks = ", ".join("?" for _ in comments)
+            sql = f"SELECT id, ticket_id FROM ticket_comment WHERE id IN ({marks})"
+            owner: dict[str, str] = {r[0]: r[1] for r in state.query(sql, comments)}
+            seen = set(ids)
+            for comment in comments:
+                ticket = owner.get(comment)
+                if ticket is not None and ticket not in seen:
+                    seen.add(ticket)
+                    ids.append(ticket)
+        if depth >= TEXT_HITS or (not cut_tickets and not cut_comments):
+            return ids, math.inf
+        return ids, float(depth if cut_tickets else len(ids))
+
+    def _search(self, table: str, expr: str) -> list[str]:
+        done = (table, expr, self.depth)
+        if done not in self.seen:
+            self.seen[done] = self.ctx.state.search(table, expr, limit=self.depth).keys
+        return self.seen[done]
+
+    def could_settle(self, needed: int) -> bool:
+        """Whether a page needing ``needed`` ranked tickets may be settled by these searches."""
+        if self.complete:
+            return True
+        return len(self.certain) == 1 and next(iter(self.certain.values())) >= needed
+
+    @property
+    def complete(self) -> bool:
+        """Whether every clause came out as at :data:`TEXT_HITS`."""
+        return all(c == math.inf for c in self.certain.values())
+
+    def settles(self, deepest: float) -> bool:
+        """Whether a page ordered by relevance, read down to rank ``deepest``, is the one TEXT_HITS gives.
+
+        So it is when every clause is complete; or when there is one clause and the page needed
+        only tickets it ranks before ``certain``: those are the first at any depth, each found
+        by the clause at any depth, so the filter keeps the same ones, negated or not.
+        """
+        if self.complete:
+            return True
+        if len(self.certain) != 1:
+            return False
+        (certain,) = self.certain.values()
+        return deepest < certain
+
+
+def _compile(ctx: ToolContext, jql: str, search: _TextSearch) -> Compiled:
+    return compile_jql(
+        jql,
+        now=ctx.now,
+        persona=ctx.persona,
+        people=lambda text: [p.id for p in ctx.facts.find_people(text)],
+        text_ids=search,
+    )
+
+
+def _by_relevance(
+    ctx: ToolContext, compiled: Compiled, search: _TextSearch, page: int
+) -> tuple[list[sqlite3.Row], float]:
+    """The page's tickets (and one more) in relevance order, and the deepest rank they needed.
+
+    The text clauses rank the tickets they found; the filter keeps some. The ranked ones are
+    filtered a chunk at a time, best first, until the page is full (each ticket the view shows
+    costs its as-of-cutoff columns, so only as many as the page needs are read); tickets the
+    filter keeps that no clause ranks follow, by key.
+    """
+    rank: dict[str, int] = {}
+    for text in compiled.text:
+        for i, key in enumerate(search(text, True)):
+            rank[key] = min(rank.get(key, i), i)
+    ranked = sorted(rank, key=lambda k: (rank[k], k))
+    skip, want = (page - 1) * PAGE, PAGE + 1
+    rows: list[sqlite3.Row] = []
+    passed, pos, size, deepest = 0, 0, skip + want, -1.0
+    while pos < len(ranked) and passed < skip + want:
+        chunk = ranked[pos : pos + size]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f"SELECT * FROM ticket AS t WHERE t.id IN ({marks}) AND {compiled.where}"
+        kept = {r["id"]: r for r in ctx.state.query(sql, [*chunk, *compiled.params])}
+        for key in chunk:
+            deepest = float(rank[key])
+            if key in kept:
+                if passed >= skip:
+                    rows.append(kept[key])
+                passed += 1
+                if passed == skip + want:
+                    break
+        pos, size = pos + len(chunk), size * 2
+    if passed < skip + want:
+        deepest = math.inf
+        # A literal list, which SQLite pushes into the view: the ranked rows are left out before
+        # their as-of columns are computed.
+        ranked_sql = ", ".join("'" + key.replace("'", "''") + "'" for key in ranked)
+        rest = ctx.state.query(
+            f"SELECT * FROM ticket AS t WHERE {compiled.where} AND t.id NOT IN ({ranked_sql}) "
+            "ORDER BY t.id LIMIT ? OFFSET ?",
+            [*compiled.params, skip + want - max(passed, skip), max(0, skip - passed)],
+        )
+        rows += rest
+    return rows, deepest
 
 
 @tool("tracker")
@@ -71,38 +200,41 @@ def search_tickets(ctx: ToolContext, jql: str = "", page: int = 1) -> str:
         jql: the filter (empty lists every ticket, most recently updated first).
         page: which page of results (20 per page).
     """
-    found: dict[tuple[str, bool], list[str]] = {}
-
-    def text_ids(text: str, with_tickets: bool) -> list[str]:
-        if (text, with_tickets) not in found:
-            found[(text, with_tickets)] = _text_ids(ctx, text, with_tickets)
-        return found[(text, with_tickets)]
-
-    compiled = compile_jql(
-        jql,
-        now=ctx.now,
-        persona=ctx.persona,
-        people=lambda text: [p.id for p in ctx.facts.find_people(text)],
-        text_ids=text_ids,
-    )
-    if page < 1:
-        raise ToolError("page starts at 1")
-    if compiled.order or not compiled.text:
-        order = compiled.order or [("updated", True)]
-        order_sql = ", ".join(f"t.{col} {'DESC' if desc else 'ASC'}" for col, desc in order)
-        rows = ctx.state.query(
-            f"SELECT * FROM ticket AS t WHERE {compiled.where} ORDER BY {order_sql}, t.id LIMIT ? OFFSET ?",
-            [*compiled.params, PAGE + 1, (page - 1) * PAGE],
-        )
+    # Text clauses are first searched only as deep as the page needs, and for tickets alone (a
+    # ticket's own text ranks it before any comment does); while the page could differ from what
+    # the full searches give, they are run again: with the comments when the tickets ran out
+    # first, else at TEXT_HITS.
+    if any(t.kind == "word" and t.text.lower() == "order" for t in tokenize(jql)):
+        depth, comments = TEXT_HITS, True
     else:
-        # Relevance order: the text searches rank the ids; the filter keeps some of them.
-        rank: dict[str, int] = {}
-        for text in compiled.text:
-            for i, key in enumerate(text_ids(text, True)):
-                rank[key] = min(rank.get(key, i), i)
-        kept = ctx.state.query(f"SELECT t.id FROM ticket AS t WHERE {compiled.where}", compiled.params)
-        ordered = sorted((r[0] for r in kept), key=lambda k: (rank.get(k, len(rank)), k))
-        rows = ctx.state.by_keys("ticket", ordered[(page - 1) * PAGE : page * PAGE + 1])
+        depth, comments = min(TEXT_HITS, max(FIRST_HITS, page * PAGE + 1 + PAGE // 2)), False
+    seen: dict[tuple[str, str, int], list[str]] = {}
+    while True:
+        search = _TextSearch(ctx, depth, comments, seen)
+        compiled = _compile(ctx, jql, search)
+        if page < 1:
+            raise ToolError("page starts at 1")
+        final = depth >= TEXT_HITS and comments
+        if compiled.order or not compiled.text:
+            if search.complete or final:
+                order = compiled.order or [("updated", True)]
+                order_sql = ", ".join(f"t.{col} {'DESC' if desc else 'ASC'}" for col, desc in order)
+                rows = ctx.state.query(
+                    f"SELECT * FROM ticket AS t WHERE {compiled.where} ORDER BY {order_sql}, t.id "
+                    "LIMIT ? OFFSET ?",
+                    [*compiled.params, PAGE + 1, (page - 1) * PAGE],
+                )
+                break
+            depth, comments = TEXT_HITS, True
+            continue
+        if final or search.could_settle(page * PAGE + 1):
+            rows, deepest = _by_relevance(ctx, compiled, search, page)
+            if final or search.settles(deepest):
+                break
+        if comments or search.filled:
+            depth, comments = TEXT_HITS, True
+        else:
+            comments = True
     more = len(rows) > PAGE
     lines = [ticket_line(ctx, r) for r in rows[:PAGE]]
     if not lines:
