@@ -7,7 +7,12 @@ Python dicts once and restores (or forks) an episode's state with ``copy.deepcop
 256 episodes is measured over a few copies and scaled (holding 256 copies of titanium would need
 tens of GB). The ratio is the figure to compare across machines. One process, one thread.
 
+Then, on titanium, the full-text search steps of benchmarks/world_search.py (common, random and
+multi-word queries, JQL text clauses) beside FTS5 ranking every match; ``--search-only`` runs just
+those.
+
     python benchmarks/world.py [--data ../shared/data] [--titanium ti.db] [--repeat 200] [--episodes 256]
+        [--search-only] [--search-repeat 3]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from workgym.cli import sample_sources
 from workgym.link.build import build_workspace
 from workgym.store import CONTENT_TABLES
 from workgym.world import Episode, World
+from world_search import measure_search, report_search  # benchmarks/world_search.py
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TABLES = ("person", *CONTENT_TABLES)
@@ -253,6 +259,8 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--episodes", type=int, default=256)
+    parser.add_argument("--search-only", action="store_true", help="only the search steps, on titanium")
+    parser.add_argument("--search-repeat", type=int, default=3, help="runs of each search query")
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--base-rss-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -263,9 +271,12 @@ def main() -> int:
         print(json.dumps(rss_of_copies(args.base_rss_child, args.episodes)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        sample = Path(tmp) / "sample.db"
-        build_workspace(sample_sources(), sample)
-        report("sample (bundled Acme workspace)", measure(sample, args.repeat, args.episodes), args.episodes)
+        if not args.search_only:
+            sample = Path(tmp) / "sample.db"
+            build_workspace(sample_sources(), sample)
+            report(
+                "sample (bundled Acme workspace)", measure(sample, args.repeat, args.episodes), args.episodes
+            )
         titanium = args.titanium
         if titanium is None:
             jira = args.data / "titanium" / "jira"
@@ -277,9 +288,16 @@ def main() -> int:
                 return 2
             titanium = Path(tmp) / "titanium.db"
             build_workspace([jira, args.data / "titanium" / "git_alloy"], titanium)
-        report(
-            "titanium (Jira + Alloy commits)", measure(titanium, args.repeat, args.episodes), args.episodes
-        )
+        if not args.search_only:
+            report(
+                "titanium (Jira + Alloy commits)",
+                measure(titanium, args.repeat, args.episodes),
+                args.episodes,
+            )
+        started = time.perf_counter()
+        world = World.open(titanium)
+        print(f"\ntitanium: World.open {time.perf_counter() - started:.2f} s")
+        report_search("titanium (Jira + Alloy commits)", measure_search(world, args.search_repeat))
     return 0
 
 
