@@ -195,6 +195,18 @@ def test_when_the_workspace_changes_then_its_index_is_rebuilt_and_the_old_one_re
     assert second != first and second.is_file() and not first.exists()
 
 
+def test_when_the_index_is_rebuilt_then_only_its_own_old_sidecars_are_removed(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.db"
+    shutil.copy(sample_db, db)
+    mine = [tmp_path / "w.db.notes.fts", tmp_path / "w.db.0123456789abcdef.fts"]
+    for path in mine:  # the user's own files that happen to share the pattern
+        path.write_bytes(b"user data")
+    ensure_index(db)
+    assert [p.read_bytes() for p in mine] == [b"user data", b"user data"]
+
+
 def test_when_an_index_file_is_corrupt_then_it_is_rebuilt(sample_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     shutil.copy(sample_db, db)

@@ -18,6 +18,7 @@ reads them.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import os
 import re
@@ -150,6 +151,22 @@ def _sidecar_name(workspace: Path, digest: str) -> str:
     return f"{workspace.name}.{digest[:16]}.fts"
 
 
+def _is_sidecar(path: Path, workspace: Path) -> bool:
+    """Whether ``path`` is an index this module built for ``workspace`` (only those are replaced)."""
+    if not re.fullmatch(re.escape(workspace.name) + r"\.[0-9a-f]{16}\.fts", path.name):
+        return False
+    try:
+        conn = sqlite3.connect(ro_uri(path), uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM fts_meta WHERE key = 'fingerprint'").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 def _fallback_dir() -> Path:
     folder = Path(tempfile.gettempdir()) / "workgym-fts"
     folder.mkdir(parents=True, exist_ok=True)
@@ -270,8 +287,8 @@ def ensure_index(workspace: Path) -> Path:
         target = beside if _writable(beside.parent) else _fallback_dir() / name
         if not _is_current(target, digest):
             _build(workspace, target, digest)
-            for old in target.parent.glob(f"{workspace.name}.*.fts"):
-                if old != target:
+            for old in target.parent.glob(f"{glob.escape(workspace.name)}.*.fts"):
+                if old != target and _is_sidecar(old, workspace):
                     old.unlink(missing_ok=True)
     return target
 
