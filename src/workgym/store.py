@@ -185,6 +185,9 @@ def migrate(conn: sqlite3.Connection) -> int:
         if number <= version:
             continue
         with conn:
+            # sqlite3 begins no transaction before DDL: without this BEGIN each CREATE commits alone
+            # (a migration cut short would be half applied, and each commit waits for the disk).
+            conn.execute("BEGIN")
             apply(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(number),)

@@ -73,6 +73,9 @@ NOT_TEXT_SUFFIXES = frozenset(
 """Data files that plain text never claims, even named ``README.json``: they are for other formats."""
 
 _BOM = "\ufeff"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+"""A line as Markdown and YAML end one: at CRLF, CR or LF (``str.splitlines`` also ends lines at
+U+2028, U+0085, form feeds and more, which real text holds inside a line)."""
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2}|Z)$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HTML_START = re.compile(
@@ -147,7 +150,7 @@ def read_front_matter(text: str) -> FrontMatter:
     """
     if not text.startswith("---"):
         return FrontMatter()
-    lines = text.splitlines(keepends=True)
+    lines = _LINE.findall(text)
     if lines[0].rstrip("\r\n").rstrip() != "---":
         return FrontMatter()
     offset = len(lines[0])
@@ -222,7 +225,7 @@ def markdown_title(text: str) -> str:
     first_any = ""
     fence = ""
     previous = ""
-    for line in text.splitlines():
+    for line in (found.rstrip("\r\n") for found in _LINE.findall(text)):
         if fence:
             stripped = line.strip()
             if stripped.startswith(fence) and not stripped.strip(fence[0]):
@@ -717,7 +720,7 @@ def parse_pdf(path: Path, rel: str) -> Iterator[Item]:
         yield Quarantined(locator=locator, reason=f"corrupt PDF: {type(exc).__name__}: {exc}")
         return
     body = PAGE_SEPARATOR.join(pages)
-    first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    first_line = next((line.strip() for line in _LINE.findall(body) if line.strip()), "")
     yield Document(
         id=locator,
         title=title or first_line[:200] or path.stem,

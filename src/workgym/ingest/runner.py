@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
 from workgym.ingest.base import Format, Item
 from workgym.ingest.config import ArchiveLimits
@@ -95,11 +96,14 @@ def _unpaired(value: object) -> bool:
     return isinstance(value, str) and _LONE_SURROGATE.search(value) is not None
 
 
-def _without_lone_surrogates(item: Item) -> Item:
-    """The item with each lone surrogate in its text as U+FFFD.
+_Text = TypeVar("_Text", bound=Item)
+
+
+def _without_lone_surrogates(item: _Text) -> _Text:
+    r"""The item with each lone surrogate in its text as U+FFFD.
 
     A lone surrogate is no character, and UTF-8 (so the store) cannot hold one; parsers pass them
-    on from a JSON escape (``"\\ud800"``) or a name of undecodable bytes (``surrogateescape``).
+    on from a JSON escape (``"\ud800"``) or a name of undecodable bytes (``surrogateescape``).
     What was written there is unreadable either way; the rest of the record is kept.
     """
     changes: dict[str, object] = {}
@@ -108,7 +112,9 @@ def _without_lone_surrogates(item: Item) -> Item:
         if _unpaired(value):
             changes[name] = _LONE_SURROGATE.sub("\ufffd", value)
         elif isinstance(value, tuple) and any(_unpaired(v) for v in value):
-            changes[name] = tuple(_LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in value)
+            changes[name] = tuple(
+                _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in value
+            )
     return replace(item, **changes) if changes else item  # type: ignore[arg-type]
 
 

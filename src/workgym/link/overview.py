@@ -5,6 +5,7 @@ Used by ``workgym inspect`` and the demo; returns plain data, prints nothing.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -68,7 +69,8 @@ def describe(conn: sqlite3.Connection, kind: str, record_id: str, width: int = 7
     sql = _TITLE_SQL.get(kind)
     row = conn.execute(sql, (record_id,)).fetchone() if sql else None
     text = (row[0] or "") if row else ""
-    line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    # The first line as the text ends lines (CR, LF): splitlines would also cut at U+2028 or a form feed.
+    line = " ".join(re.split(r"\r\n|\r|\n", text.strip(), maxsplit=1)[0].split())
     if len(line) > width:
         line = line[: width - 1] + "…"
     return Node(kind, record_id, line)

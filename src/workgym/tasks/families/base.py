@@ -20,6 +20,17 @@ from typing import Any
 from workgym.tasks.model import Call, Check, Evidence, UserFact
 from workgym.world import Episode, World
 
+_UNQUOTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""What a quote in an instruction leaves out of a record's text: control characters (a terminal
+runs ESC and CSI sequences) and bidi controls (an override left open reverses the rest of the
+instruction). Zero-width joiners stay: emoji sequences need them."""
+
+
+def one_line(text: str) -> str:
+    """A record's text as an instruction quotes it: on one line, spaces collapsed, controls left out."""
+    return " ".join(_UNQUOTABLE.sub("", " ".join(text.split())).split())
+
+
 SOURCE_OF: dict[str, str] = {
     "message": "chat",
     "channel": "chat",
@@ -192,7 +203,7 @@ class Gen:
     @staticmethod
     def quote(text: str, width: int = 90) -> str:
         """A title as people quote it: one line, clipped at a word, in quotes."""
-        line = " ".join(text.split())
+        line = one_line(text)
         if len(line) > width:
             line = line[:width].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
         return f"“{line}”"
@@ -200,7 +211,8 @@ class Gen:
     @staticmethod
     def words(text: str, n: int = 4) -> str:
         """The most telling words of a text, for a search: longer ones first, in text order."""
-        found = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]{3,}", text) if w.lower() not in _STOP]
+        # Words in any script: an ASCII-only pattern cuts "Ångström" into "ngstr" and quotes what nobody wrote.
+        found = [w for w in re.findall(r"[^\W\d_]\w{3,}", text) if w.lower() not in _STOP]
         seen: list[str] = []
         for w in found:
             if w.lower() not in (s.lower() for s in seen):

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from workgym.tasks.families.base import Draft, Gen, evidence
+from workgym.tasks.families.base import Draft, Gen, evidence, one_line
 from workgym.tasks.model import Call, Check, Evidence
 
 
@@ -273,7 +273,7 @@ def _answer_in_chat(g: Gen, budget: int) -> list[Draft]:
         if not target or not decoys:
             continue
         decoy = g.rng.choice(decoys)["id"]
-        question = " ".join(q["text"].split())
+        question = one_line(q["text"])
         question = question if len(question) <= 140 else question[:140].rsplit(" ", 1)[0] + "…"
         noun = "ticket" if table == "ticket" else "document"
         ask = (
