@@ -565,3 +565,64 @@ def test_when_file_is_sniffed_then_mbox_is_recognised_by_from_line_and_headers(
 def test_when_formats_are_listed_then_mail_formats_are_exported() -> None:
     assert [f.name for f in mail.FORMATS] == ["mbox", "maildir", "eml"]
     assert mail.FORMAT_MAILDIR.detect_dir is not None and mail.FORMAT_MAILDIR.detect_file is None
+
+
+def _sender_of(tmp_path: Path, header: str) -> tuple[str, dict[str, Identity]]:
+    """The sender key and the identities of one message whose From header is ``header``."""
+    raw = f"From: {header}\nTo: dev@lists.example.org\nSubject: s\nMessage-ID: <m1@example.org>\n\nbody\n"
+    path = _write(tmp_path / "m.eml", raw.encode("utf-8"))
+    items = list(mail.parse_eml(path, "m.eml"))
+    (email,) = _emails(items).values()
+    return email.sender, _identities(items)
+
+
+@pytest.mark.parametrize(
+    ("header", "sender", "name"),
+    [
+        ("Jo Smith <jo@example.org>", "email:jo@example.org", "Jo Smith"),  # plain
+        ("jo@example.org (Jo Smith)", "email:jo@example.org", "Jo Smith"),  # address (Full Name)
+        ("jo at example.org (Jo Smith)", "email:jo@example.org", "Jo Smith"),  # pipermail
+        ("Jo Smith <jo (at) example (dot) org>", "email:jo@example.org", "Jo Smith"),  # (at) (dot)
+        ("Jo Smith <jo [at] example [dot] org>", "email:jo@example.org", "Jo Smith"),  # [at] [dot]
+        ('"Smith, Jo" <jo AT example DOT org>', "email:jo@example.org", "Smith, Jo"),  # upper case
+        ("jo.smith(a)example.org", "email:jo.smith@example.org", ""),  # hyperkitty's (a)
+        ("Jo Smith <jo＠example.org>", "email:jo@example.org", "Jo Smith"),  # a look-alike @
+        ("jo@example (dot) org", "email:jo@example.org", ""),  # (dot) read as a comment otherwise
+        ("=?utf-8?q?J=C3=B6_Smith?= <jo@example.org>", "email:jo@example.org", "Jö Smith"),  # RFC 2047
+        ("=?utf-8?q?J=C3=B6_Smith_=3Cjo=40example=2Eorg=3E?=", "email:jo@example.org", "Jö Smith"),
+        ("Jo Smith <j...@example.org>", "name:Jo Smith", "Jo Smith"),  # truncated: no address
+        ("Jo Smith via Dev <dev@lists.example.org>", "name:Jo Smith", "Jo Smith"),  # the list's
+        ("Jo Smith", "name:Jo Smith", "Jo Smith"),  # a name alone
+    ],
+)
+def test_when_an_archive_writes_a_sender_then_the_person_is_read_back(
+    tmp_path: Path, header: str, sender: str, name: str
+) -> None:
+    found, identities = _sender_of(tmp_path, header)
+    assert found == sender
+    assert identities[sender].display_name == name
+    assert all(
+        a.count("@") == 1 and "." in a.rpartition("@")[2] for i in identities.values() for a in i.emails
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "jo...@example.org",  # truncated, and no name
+        "jo@xxxxxxxx.xxx",  # masked
+        "undisclosed-recipients:;",  # a group with no one in it
+    ],
+)
+def test_when_a_sender_cannot_be_read_then_it_is_unresolved_not_a_bogus_address(
+    tmp_path: Path, header: str
+) -> None:
+    found, identities = _sender_of(tmp_path, header)
+    assert found == ""
+    assert not [k for k in identities if k != "email:dev@lists.example.org"]
+
+
+def test_when_many_senders_are_obfuscated_then_each_stays_a_person_of_their_own(tmp_path: Path) -> None:
+    senders = [f"user{n} at host{n} dot example dot org (User {n})" for n in range(5)]
+    keys = {_sender_of(tmp_path, header)[0] for header in senders}
+    assert keys == {f"email:user{n}@host{n}.example.org" for n in range(5)}

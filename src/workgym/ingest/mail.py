@@ -1,7 +1,17 @@
 """E-mail: mbox files (pipermail monthly archives included), maildir folders and single ``.eml`` files.
 
 Each message becomes one :class:`~workgym.model.Email`, and each address it names (From, To, Cc,
-Bcc, Reply-To) one ``email:`` :class:`~workgym.model.Identity`. Bodies keep the text exactly as
+Bcc, Reply-To) one ``email:`` :class:`~workgym.model.Identity`. Archives write addresses in many
+forms, and each is read back to the one address it stands for: ``Jo Smith <jo@example.org>``,
+``jo@example.org (Jo Smith)``, RFC 2047 words (``=?utf-8?q?J=C3=B6?=``, also around the address),
+and the obfuscations of list archives: ``jo at example.org``, ``jo (at) example (dot) org``,
+``jo [at] example [dot] org``, ``jo AT example DOT org``, ``jo(a)example.org`` and look-alike
+``＠``. What is still no address (``jo...@example.org``, a domain without a top-level label,
+``jo@xxxxxxxx``) is never stored as one: the person is then named by the display name alone, as a
+``name:`` identity (``name:Jo Smith``), and so is the author of a list's rewritten From
+(``Jo Smith via The List <list@example.org>``: the address is the list's, the name is the
+person's). Such identities join the person of the same full name elsewhere (see
+:mod:`workgym.link.identity`). Bodies keep the text exactly as
 written: quoting, signatures, forwarded blocks and all. A message whose headers cannot be read is
 quarantined with its raw text; so is one larger than :data:`MAX_MESSAGE_BYTES`.
 
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import gzip
 import hashlib
 import io
@@ -75,8 +86,19 @@ _SPACE_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t]+(?==\?)")
 
 _QP_BYTE = re.compile(rb"=([0-9A-Fa-f]{2})")
 
-_OBFUSCATED = re.compile(r"(?<![\w.@+-])([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)(?![\w-])")
-"""A pipermail-obfuscated address: ``jo at example.com``."""
+_AT = r"(?:[ \t]*[(\[{<][ \t]*at[ \t]*[)\]}>][ \t]*|[ \t]+at[ \t]+|\(a\))"
+_DOT = r"(?:[ \t]*[(\[{<][ \t]*dot[ \t]*[)\]}>][ \t]*|[ \t]+dot[ \t]+|\.)"
+_OBFUSCATED = re.compile(
+    rf"(?<![\w.@+-])([\w.+-]+)(?:@|{_AT})([\w-]+(?:{_DOT}[\w-]+)+)(?![\w-])", re.IGNORECASE
+)
+"""An address as archives obfuscate it: ``jo at example.com``, ``jo (at) example (dot) org``..."""
+_DOT_WORD = re.compile(_DOT, re.IGNORECASE)
+_LOOKALIKE_AT = str.maketrans({"＠": "@", "﹫": "@", "．": ".", "｡": "."})
+_PLAUSIBLE_ADDRESS = re.compile(
+    r"[^\s@.][^\s@]*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,}|xn--[a-z0-9-]+)", re.IGNORECASE
+)
+_VIA = re.compile(r"^(?P<name>.*\S)\s+via\s+\S.*$", re.IGNORECASE)
+"""A list's rewritten From (DMARC): ``Jo Smith via The List``; the address is then the list's."""
 
 _MESSAGE_ID = re.compile(r"<([^<>]+)>")
 
@@ -185,9 +207,30 @@ def detect_eml(path: Path, head: bytes) -> bool:
 # --- decoding ----------------------------------------------------------------------------------
 
 
+_WESTERN_SINGLE_BYTE = frozenset({"ascii", "iso8859-1", "cp1252"})
+"""Charsets (as :func:`codecs.lookup` names them) that mailers declare by default, whatever they send."""
+
+
+def _candidates(data: bytes, charset: str | None) -> tuple[str | None, ...]:
+    """The charsets to try on a text, in order.
+
+    UTF-8 that declares US-ASCII, ISO-8859-1 or Windows-1252 is read as UTF-8: mailers declare
+    those by default, and 8-bit text in them is almost never also valid UTF-8. A declared
+    ISO-8859-1 is read as Windows-1252 (as browsers and mail readers do), which differs only where
+    ISO-8859-1 has C1 controls.
+    """
+    try:
+        name = codecs.lookup(charset).name if charset else ""
+    except LookupError:
+        name = ""
+    if name in _WESTERN_SINGLE_BYTE and not data.isascii():
+        return ("utf-8", "cp1252", charset)
+    return (charset, "utf-8", "cp1252")
+
+
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes as text in the declared charset, else UTF-8, else Windows-1252; replace only as a last resort."""
-    for candidate in (charset, "utf-8", "cp1252"):
+    for candidate in _candidates(data, charset):
         if candidate:
             try:
                 return data.decode(candidate)
@@ -199,24 +242,47 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _decode_word(match: re.Match[str]) -> str:
+def _word_bytes(match: re.Match[str]) -> tuple[str, bytes] | None:
+    """The charset and the bytes of one encoded word; None when its base64 is broken."""
     charset, encoding, payload = match.groups()
     charset = charset.split("*", 1)[0]  # RFC 2231 adds "*language" to the charset
     if encoding in "bB":
         try:
-            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            return charset, base64.b64decode(payload + "=" * (-len(payload) % 4))
         except (binascii.Error, ValueError):
-            return match.group(0)
-    else:
-        data = _QP_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), payload.replace("_", " ").encode())
-    return _decode_bytes(data, charset)
+            return None
+    return charset, _QP_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), payload.replace("_", " ").encode())
 
 
 def decode_words(text: str) -> str:
-    """Decode the RFC 2047 encoded words in a header value; text that is not encoded is kept."""
+    """Decode the RFC 2047 encoded words in a header value; text that is not encoded is kept.
+
+    Adjacent words in one charset are decoded together: mailers that cut a long header at a byte
+    count put the halves of a character into two words, each of which alone is invalid.
+    """
     if "=?" not in text:
         return text
-    return _ENCODED_WORD.sub(_decode_word, _SPACE_BETWEEN_WORDS.sub("", text))
+    text = _SPACE_BETWEEN_WORDS.sub("", text)
+    out: list[str] = []
+    run: tuple[str, bytearray] | None = None  # the charset and bytes of the words since the last text
+    end = 0
+    for match in _ENCODED_WORD.finditer(text):
+        word = _word_bytes(match)
+        if run is not None and (match.start() != end or word is None or word[0].lower() != run[0].lower()):
+            out.append(_decode_bytes(bytes(run[1]), run[0]))
+            run = None
+        out.append(text[end : match.start()])
+        end = match.end()
+        if word is None:
+            out.append(match.group(0))
+        elif run is None:
+            run = (word[0], bytearray(word[1]))
+        else:
+            run[1].extend(word[1])
+    if run is not None:
+        out.append(_decode_bytes(bytes(run[1]), run[0]))
+    out.append(text[end:])
+    return "".join(out)
 
 
 def _header_text(value: str) -> str:
@@ -227,18 +293,58 @@ def _header_text(value: str) -> str:
 
 
 def _deobfuscate(value: str) -> str:
-    """Undo pipermail's ``jo at example.com`` in an address header."""
-    return _OBFUSCATED.sub(r"\1@\2", value) if " at " in value else value
+    """Undo an archive's obfuscation of the addresses in a header (see the module docstring)."""
+    value = value.translate(_LOOKALIKE_AT)
+    return _OBFUSCATED.sub(lambda m: f"{m[1]}@{_DOT_WORD.sub('.', m[2])}", value)
+
+
+def is_plausible_address(address: str) -> bool:
+    """Whether ``address`` can be someone's address: a local part, ``@``, a named domain with a TLD.
+
+    ``jo...@example.org`` and ``jo@xxxxxxxx.xxx`` (an archive's truncation and masking) and
+    ``jo@example`` are not.
+    """
+    if not _PLAUSIBLE_ADDRESS.fullmatch(address) or "..." in address:
+        return False
+    domain = address.rpartition("@")[2]
+    return len(set(domain.replace(".", "").lower())) > 1
 
 
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    """(display name, lowercased address) for each address in the header values that has an ``@``."""
+    """(display name, lowercased address or ``""``) for each person the header values name.
+
+    An entry whose address cannot be read is kept with ``""`` when it has a display name, and left
+    out when it has neither.
+    """
     found: list[tuple[str, str]] = []
-    for name, address in getaddresses([_deobfuscate(v) for v in values]):
-        address = address.strip().lower()
-        if "@" in address:
-            found.append((decode_words(name).strip(), address))
+    for value in values:
+        plain = _deobfuscate(value)
+        if "=?" in value and "@" not in plain:  # the address inside an encoded word
+            plain = _deobfuscate(decode_words(value))
+        if "@" not in plain and ":" not in plain and "<" not in plain:
+            # A name alone (an archive that dropped the address): getaddresses would cut it.
+            name = " ".join(decode_words(plain).strip().strip("'\"").split())
+            if name:
+                found.append((name, ""))
+            continue
+        for raw_name, raw_address in getaddresses([plain]):
+            name = " ".join(decode_words(raw_name).split())
+            address = raw_address.strip().lower()
+            via = _VIA.match(name)
+            if via:  # the list's address, the person's name
+                name, address = via["name"].strip("'\" "), ""
+            if not is_plausible_address(address):
+                address = ""
+            if name.lower() == address or is_plausible_address(name.lower()):
+                name = ""  # an address written as the display name is no name
+            if address or name:
+                found.append((name, address))
     return found
+
+
+def _key(name: str, address: str) -> str:
+    """The identity key of a (name, address) pair: ``email:`` the address, else ``name:`` the name."""
+    return f"email:{address}" if address else f"name:{name}"
 
 
 def _ids(value: str) -> list[str]:
@@ -392,9 +498,9 @@ def _email(data: bytes, locator: str, mailbox: str) -> tuple[Email, list[tuple[s
         subject=decode_words(first("subject")).strip(),
         body=body,
         locator=locator,
-        sender=f"email:{by_header['from'][0][1]}" if by_header["from"] else "",
-        to=tuple(dict.fromkeys(f"email:{a}" for _, a in by_header["to"])),
-        cc=tuple(dict.fromkeys(f"email:{a}" for _, a in by_header["cc"])),
+        sender=_key(*by_header["from"][0]) if by_header["from"] else "",
+        to=tuple(dict.fromkeys(_key(n, a) for n, a in by_header["to"])),
+        cc=tuple(dict.fromkeys(_key(n, a) for n, a in by_header["cc"])),
         date=_date(first("date")),
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=tuple(_ids(" ".join(headers.get("references", [])))),
@@ -431,10 +537,11 @@ def _read_message(
         return
     email, pairs = result
     for display_name, address in pairs:
-        key = f"email:{address}"
+        key = _key(display_name, address)
         if key not in named or (display_name and not named[key]):
             named[key] = display_name
-            yield Identity(key=key, locator=locator, display_name=display_name, emails=(address,))
+            emails = (address,) if address else ()
+            yield Identity(key=key, locator=locator, display_name=display_name, emails=emails)
     yield email
 
 

@@ -10,7 +10,10 @@ Identities are merged when the sources imply they are one human:
    more characters equals the local part of exactly one known address (``tdonohue`` and
    ``tdonohue@duraspace.org``).
 
-Bots are merged only by exact e-mail. Every merge is recorded as a :class:`~workgym.store.Merge`
+An address is evidence only when it can be one person's: at a named domain (``jo@example.org``),
+not at a machine (``root@localhost``, ``jo@jane-laptop``, ``build@box.local``), which every
+installation shares; such an address still names its identity, it merges nothing. Bots are merged
+only by exact e-mail. Every merge is recorded as a :class:`~workgym.store.Merge`
 naming both identities and the rule, so a wrong merge can be found and explained.
 Person ids (``P0001`` …) follow the order in which each person was first named.
 """
@@ -25,6 +28,7 @@ from workgym.model import Identity, Person
 from workgym.store import Merge
 
 _MIN_HANDLE = 4
+_MACHINE_SUFFIXES = (".local", ".localdomain", ".lan", ".home", ".internal", ".localhost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,12 @@ def _addresses(identity: Identity) -> list[str]:
     if identity.key.startswith("email:"):
         found.insert(0, identity.key[6:].lower())
     return list(dict.fromkeys(found))
+
+
+def is_personal_address(address: str) -> bool:
+    """Whether ``address`` can be evidence of one person: its domain is named, not a machine's."""
+    domain = address.rpartition("@")[2].strip(".").lower()
+    return "." in domain and not domain.endswith(_MACHINE_SUFFIXES)
 
 
 def _full_names(identity: Identity) -> list[str]:
@@ -97,7 +107,8 @@ def resolve_identities(identities: Sequence[tuple[int, Identity]]) -> Resolution
     by_address: dict[str, int] = {}
     for i, (_, identity) in enumerate(identities):
         for address in _addresses(identity):
-            link(by_address, address, i, f"same e-mail address {address}")
+            if is_personal_address(address):
+                link(by_address, address, i, f"same e-mail address {address}")
 
     by_name: dict[str, int] = {}
     for i, (_, identity) in enumerate(identities):
