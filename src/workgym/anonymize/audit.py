@@ -7,6 +7,11 @@ matching rules (:mod:`workgym.anonymize.directory`), so what counts as a leak is
 the rewrite promised to replace. The audit reports where (table, column, row position) and of what
 kind, never the value itself. It also checks that the key itself is nowhere in the output.
 
+Each column is checked by what its plan (:data:`workgym.anonymize.rewrite.PLANS`) says it holds:
+a ``timezone`` column must hold an IANA zone name or nothing (a zone's words, ``Santiago`` of
+``America/Santiago``, are no leak; anything else is, of kind ``timezone``); every other column,
+kept or rewritten, must hold no original identifier.
+
 Link preservation is the share of the original workspace's resolved references that, once the
 anonymized workspace is linked again from its own text, still resolve from the same record and
 field to the same record (compared through the id mapping of the rewrite).
@@ -16,11 +21,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from workgym.anonymize.directory import SYSTEM_SUBTYPES, Matcher
+from workgym.anonymize.rewrite import PLANS, TIMEZONE, is_zone
 from workgym.model import Ref
 
 MAX_LOCATIONS = 100
@@ -38,14 +44,28 @@ class LeakReport:
     key_found: bool = False
 
 
-def scan_leaks(conn: sqlite3.Connection, matcher: Matcher, key: bytes) -> LeakReport:
-    """Scan every text cell of every table of ``conn`` with ``matcher``."""
+def scan_leaks(
+    conn: sqlite3.Connection,
+    matcher: Matcher,
+    key: bytes,
+    plans: Mapping[str, Mapping[str, str]] = PLANS,
+) -> LeakReport:
+    """Scan every text cell of every table of ``conn`` with ``matcher``, each column by its plan."""
     report = LeakReport()
+
+    def leak(table: str, column: str, rowid: int, kind: str) -> None:
+        report.count += 1
+        report.by_kind[kind] += 1
+        report.by_table[table] += 1
+        if len(report.locations) < MAX_LOCATIONS:
+            report.locations.append({"table": table, "column": column, "rowid": rowid, "kind": kind})
+
     needles = (key.hex(), key.hex().upper())
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     for table in tables:
         columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
         subtype_at = columns.index("subtype") if table == "message" else -1
+        zones = {c for c in columns if plans.get(table, {}).get(c) == TIMEZONE}
         for rowid, *values in conn.execute(f'SELECT rowid, * FROM "{table}" ORDER BY rowid'):
             system = subtype_at >= 0 and values[subtype_at] in SYSTEM_SUBTYPES
             for column, value in zip(columns, values, strict=True):
@@ -53,14 +73,12 @@ def scan_leaks(conn: sqlite3.Connection, matcher: Matcher, key: bytes) -> LeakRe
                     continue
                 if any(n in value for n in needles):
                     report.key_found = True
+                if column in zones:
+                    if not is_zone(value):
+                        leak(table, column, rowid, "timezone")
+                    continue
                 for span in matcher.find(value, system=system):
-                    report.count += 1
-                    report.by_kind[span.kind] += 1
-                    report.by_table[table] += 1
-                    if len(report.locations) < MAX_LOCATIONS:
-                        report.locations.append(
-                            {"table": table, "column": column, "rowid": rowid, "kind": span.kind}
-                        )
+                    leak(table, column, rowid, span.kind)
     return report
 
 

@@ -16,9 +16,20 @@ the lower-cased text, keeping matches that start and end on word boundaries (so 
   token that is also a common English word (``Will``, ``Green``) or a word of the tools' own
   vocabulary (statuses, link types, project keys) never matches alone: it is replaced inside full
   names only;
-* a handle that is short (under three characters) or a common word (``max``, ``test``) matches only
-  where it can only be a handle: as an IRC addressee at the start of a line (``max: ...``), after
-  ``@`` or in a Jira mention ``[~max]``, and anywhere in system lines (joins, parts, quits, nick changes).
+* a handle that is short (under three characters), a common word (``max``, ``test``, ``mail``,
+  ``e-mail``: see :mod:`workgym.anonymize.words`), a label of public host names or a tool's name
+  (``julia``) matches only where it can only be a handle: as an IRC addressee at the start of a line
+  (``max: ...``), after ``@`` or in a Jira mention ``[~max]``, and anywhere in system lines (joins,
+  parts, quits, nick changes);
+* an organisation label that is such a word (``kernel`` of ``kernel.org``, ``sourceforge`` of a
+  public host) is replaced only inside its domain, never alone;
+* a sender's display name of one word (``Kristoffer``) is a name, like a token of a full name;
+* a name token that is a month or weekday (``Jan``, ``May``) is no name inside a date written in
+  words (``On Sat, Jan 1, 2022``, see :mod:`workgym.anonymize.dates`), which is moved as a date.
+
+Every Message-ID the workspace holds (its own, and those its mails reply to or cite) is a value
+too, of kind ``message_id``: wherever one is written, in a column or in text (a quoted header, an
+archive link), it is rewritten by the same keyed function, and the audit finds any that survives.
 
 The audit scans the output with a matcher built from the same values, so what is replaced and
 what is checked follow one rule.
@@ -35,7 +46,9 @@ from dataclasses import dataclass, field
 import ahocorasick
 from faker.providers.lorem.en_US import Provider as _Lorem
 
+from workgym.anonymize.dates import in_date
 from workgym.anonymize.spans import Span
+from workgym.anonymize.words import HOST_LABELS, TOOL_WORDS, english_words, is_word
 from workgym.store import rows
 
 PUBLIC_DOMAINS: frozenset[str] = frozenset(
@@ -174,6 +187,11 @@ COMMON_WORDS: frozenset[str] = frozenset(w.lower() for w in _Lorem.word_list) | 
 )
 """English words that may also be names or handles; they never match alone (see the module doc)."""
 
+PUBLIC_LABELS: frozenset[str] = frozenset(
+    label for domain in PUBLIC_DOMAINS for label in domain.split(".")[:-1] if len(label) >= 2
+)
+"""The labels of public domains (``gmail``, ``sourceforge``): a person's or organisation's name never."""
+
 LOCAL_SUFFIXES: tuple[str, ...] = (".local", ".localdomain", ".lan", ".home", ".internal", ".localhost")
 """Domains of machines on a private network: never an organisation's."""
 
@@ -186,6 +204,8 @@ _ENUM_COLUMNS: tuple[tuple[str, str], ...] = (
 
 SYSTEM_SUBTYPES: frozenset[str] = frozenset({"join", "part", "quit", "nick", "kick", "mode", "server"})
 """Message subtypes whose text is written by the server, where every handle is a handle."""
+
+_PHONE_DIGITS = 5  # the fewest digits of a phone number (an extension alone names no one)
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]", re.UNICODE)
 
@@ -236,13 +256,14 @@ class Directory:
     domains: list[str]
     common: frozenset[str] = COMMON_WORDS
     ticket_prefixes: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
     entries: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, value: str, entry: Entry) -> None:
-        """Know ``value`` as ``entry`` (ignored when empty or already known the same way)."""
-        key = value.strip().lower()
-        if len(key) < 2:
-            return
+        """Know ``value`` as ``entry`` (ignored when empty, without a letter or digit, or known so)."""
+        key = lower_same_length(value.strip())  # as Matcher.find lowers the text ("İsa" stays "İsa")
+        if len(key) < 2 or not any(c.isalnum() for c in key):
+            return  # too short to find, or no letter or digit: it names no one (a phone "---")
         known = self.entries.setdefault(key, [])
         if entry not in known:
             known.append(entry)
@@ -323,8 +344,9 @@ def build_directory(conn: sqlite3.Connection) -> Directory:
         seen: set[str] = set()
         names = []
         for name in info.names:
-            # A display name that is just a handle is a handle, not a name.
-            if name.lower() in lowered_handles or name.lower() in seen or "@" in name:
+            # A display name that is just a handle is a handle, not a name; a person with no name
+            # at all is named by their id, which is no name either.
+            if name.lower() in lowered_handles or name.lower() in seen or "@" in name or name == info.id:
                 continue
             seen.add(name.lower())
             names.append(name)
@@ -339,14 +361,27 @@ def build_directory(conn: sqlite3.Connection) -> Directory:
         for (value,) in conn.execute("SELECT id FROM ticket UNION SELECT other_id FROM ticket_link")
     } - {""}
     vocabulary.update(p.lower() for p in prefixes)  # project keys are never names
+    vocabulary |= english_words() | HOST_LABELS | PUBLIC_LABELS | TOOL_WORDS
     directory = Directory(
         persons=persons,
         domains=[d for d in domains if is_organisation_domain(d)],
         common=frozenset(vocabulary),
         ticket_prefixes=tuple(sorted(prefixes)),
+        message_ids=_message_ids(conn),
     )
     _fill(directory)
     return directory
+
+
+def _message_ids(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """Every Message-ID the workspace's mails have, answer or cite (In-Reply-To, References)."""
+    found: set[str] = set()
+    for message_id, in_reply_to, thread_id, references in conn.execute(
+        'SELECT id, in_reply_to, thread_id, "references" FROM email'
+    ):
+        found.update((message_id, in_reply_to or "", thread_id or ""))
+        found.update(_split_list(references or ""))
+    return tuple(sorted(i for i in found if len(i) >= 8))
 
 
 def is_organisation_domain(domain: str) -> bool:
@@ -385,14 +420,16 @@ def _fill(directory: Directory) -> None:
                 continue
             for position, token in enumerate(tokens):
                 low = token.lower()
-                if len(tokens) < 2 or len(low) < 2 or low in common:
+                if len(low) < 2 or low in common:
                     continue
+                if len(tokens) < 2 and (len(low) < 3 or any(c.isdigit() for c in low)):
+                    continue  # a one-word name (a sender's display name) is a name too, if it is a word
                 part = "first" if position == 0 else "last" if position == len(tokens) - 1 else "other"
                 owner = pid if token_owners[low] == {pid} else ""
                 directory.add(token, Entry("person", owner, part, 0.9, capitalised=True))
         for handle in info.handles:
             low = handle.lower()
-            ambiguous = len(low) < 3 or low in common or low.isdigit()
+            ambiguous = len(low) < 3 or low.isdigit() or low in common or is_word(low, common)
             directory.add(handle, Entry("handle", pid, "handle", structural=ambiguous))
         for user_id in info.user_ids:
             directory.add(user_id, Entry("user_id", pid, "user_id"))
@@ -402,7 +439,12 @@ def _fill(directory: Directory) -> None:
             if local and domain:
                 directory.add(f"{local} at {domain}", Entry("email", pid, "email"))
         for phone in info.phones:
-            directory.add(phone, Entry("phone", pid, "phone"))
+            # A profile's phone field holds what people typed there ("ask", "n/a", "-"): only a
+            # value with the digits of a number can name anyone, so only that is looked for.
+            if sum(c.isdigit() for c in phone) >= _PHONE_DIGITS:
+                directory.add(phone, Entry("phone", pid, "phone"))
+    for message_id in directory.message_ids:
+        directory.add(message_id, Entry("message_id", "", "message_id"))
     people_at: dict[str, set[str]] = defaultdict(set)
     for info in directory.persons.values():
         for address in info.emails:
@@ -412,7 +454,7 @@ def _fill(directory: Directory) -> None:
         base = registrable(domain)
         label = base.split(".")[0]
         shared = len(people_at[base]) >= 2
-        if len(label) >= 4 and label not in common and (shared or len(label) >= 8):
+        if len(label) >= 4 and not is_word(label, common) and (shared or len(label) >= 8):
             directory.add(label, Entry("org", "", "org", 0.9))
             if "-" in label:
                 directory.add(label.replace("-", " "), Entry("org", "", "org", 0.9))
@@ -466,6 +508,8 @@ class Matcher:
             for entry in entries:
                 if entry.capitalised and not text[start].isupper():
                     continue
+                if entry.capitalised and in_date(text, start, end):
+                    continue  # the month of a date (``Jan 1, 2022``), not someone called Jan
                 if entry.structural and not (system or _handle_context(text, start, end)):
                     continue
                 out.append(Span(entry.kind, start, end, entry.confidence, entry.layer, entry.entity))
@@ -473,8 +517,11 @@ class Matcher:
 
 
 def _handle_context(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] stands where only a handle stands: ``@nick``, ``[~nick]``, ``nick:`` opening a line."""
-    if start > 0 and text[start - 1] in "@~":
+    """Whether text[start:end] stands where only a handle stands: ``@nick``, ``[~nick]``, ``nick:`` opening a line.
+
+    The ``@`` of an address (``jo@mail.example.org``) is no mention: a word character stands before it.
+    """
+    if start > 0 and text[start - 1] in "@~" and not (start > 1 and _is_word(text[start - 2])):
         return True
     line_start = start == 0 or text[start - 1] == "\n"
     return line_start and end < len(text) and text[end] in ":,"

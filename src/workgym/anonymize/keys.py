@@ -72,7 +72,7 @@ class Keyed:
 
     def digest(self, kind: str, value: str) -> bytes:
         """32 bytes that only the key holder can compute from (kind, value)."""
-        return hmac.new(self._key, f"{kind}\0{value}".encode(), hashlib.sha256).digest()
+        return hmac.digest(self._key, f"{kind}\0{value}".encode(), "sha256")
 
     def seed(self, kind: str, value: str) -> int:
         """A 64-bit seed for (kind, value)."""

@@ -502,10 +502,11 @@ def _not_a_name_shape(word: str) -> bool:
 def _name_spans(text: str, lex: Lexicon, *, lower: bool) -> list[Span]:
     groups = _lower_groups(text, lex) if lower else _capital_groups(text, lex)
     out: list[Span] = []
-    pending: list[_Group] = []
+    weak: list[_Group] = []
     for group in groups:
         tokens = group.tokens
-        while tokens and (tokens[-1][2] in PARTICLES or len(tokens[-1][2]) == 1):
+        mail = not lower and bool(tokens) and _mail_evidence(text, tokens[0][0], tokens[-1][1])
+        while tokens and (tokens[-1][2] in PARTICLES or len(tokens[-1][2]) == 1) and not mail:
             tokens.pop()  # a name ends on a name, not on a particle or an initial
         while len(tokens) > 2 and tokens[1][2] in lex.first and not _listed(tokens[0][2], lex):
             tokens.pop(0)  # Producer Thomas Speer: an unlisted word before a given name is not the name
@@ -529,13 +530,100 @@ def _name_spans(text: str, lex: Lexicon, *, lower: bool) -> list[Span]:
         ):
             group.cue = 2  # a named speaker opening a line of dialogue: Amber: "I'm ..." (not Actual: "...")
         group.score = _judge(group, lex, text, start=_sentence_start(text, start), lower=lower)
-        if group.score:
+        if not lower and group.score < 0.9:
+            group.score = max(group.score, _mail_score(text, group, lex, mail=mail))
+        if group.score >= 0.8 or lower:
             out.append(_person(text, group))
-        elif not lower and len(tokens) <= 3:
-            pending.append(group)
+        elif len(tokens) <= 3:
+            weak.append(group)
+    if weak and out:
+        out.extend(_repeated(text, weak, out))
+    pending = [g for g in weak if g.score < 0.8]
+    out.extend(_person(text, g) for g in pending if g.score)
+    pending = [g for g in pending if not g.score]
     if pending and out:
         out.extend(_coordinated(text, pending, out))
+    out.sort(key=lambda span: span.start)
     return out
+
+
+# -- mail ----------------------------------------------------------------------------------------
+
+_MAIL_AFTER = re.compile(
+    r'"?[ \t]*(?:<[^<>\s@]+@[^<>\s]+>|\r?\n<[^<>\s@]+@[^<>\s]+>[ \t]*wrote|\([^()\s@]+@[^()\s]+\))'
+    r"|,?[ \t]+(?:wrote|writes|a écrit|schrieb)\b|[ \t]*写道|'s on \w+ \d"
+)
+"""What follows a name in mail: its address, ``wrote:`` and its translations."""
+_TRAILER_BEFORE = re.compile(r"(?:^|\n)[> \t]*(?:[\w-]+-[Bb]y|Cc|CC|From|To):[ \t]*\"?$")
+"""A trailer or header label before a name (``Signed-off-by: X``, ``Cc: X``)."""
+_LONE_BEFORE = re.compile(r"(?:^|\n)[> \t]*-{0,2}[ \t]*$")
+_LONE_AFTER = re.compile(r"[ \t]*\.?[ \t]*(?:\r?\n|$)")
+_SIGN_OFF_LINE = re.compile(
+    r"(?:thanks|thank you|thx|cheers|regards|best|br|bye|sincerely|yours|ciao)\b[\w ,.!]*\r?\n[> \t\r\n]*$",
+    re.IGNORECASE,
+)
+_GREETING_BEFORE = re.compile(r"(?:^|\n)[> \t]*(?:hi|hello|hey|dear|servus|hallo)[ \t,]+$", re.IGNORECASE)
+_SIGN_OFF_BEFORE = re.compile(r"(?:regards|thanks|cheers|bye),?[ \t]+$", re.IGNORECASE)
+_GREETING_AFTER = re.compile(r"[ \t]*[,!:\r\n]")
+
+
+def _mail_evidence(text: str, start: int, end: int) -> bool:
+    """A name's address or ``wrote:`` after it, or a trailer label before it on its line."""
+    if _MAIL_AFTER.match(text, end):
+        return True
+    line = text.rfind("\n", 0, start) + 1
+    return bool(_TRAILER_BEFORE.search(text, max(line - 1, 0), start))
+
+
+def _mail_score(text: str, group: _Group, lex: Lexicon, *, mail: bool) -> float:
+    """Confidence from the shape of mail around a group, 0 when it says nothing.
+
+    0.9 beside an address, before ``wrote:`` or after a trailer label; 0.85 after a greeting opening
+    a line, or alone on a line after a sign-off (or listed and no English word).
+    """
+    names = [t for t in group.tokens if t[2] not in PARTICLES and len(t[2]) > 1]
+    if not names or len(group.tokens) > 4:
+        return 0.0
+    start, end = group.tokens[0][0], group.tokens[-1][1]
+    if any(_not_a_name_shape(text[s:e]) for s, e, _ in names):
+        return 0.0
+    if mail:
+        return 0.9
+    if len(names) > 2:
+        return 0.0
+    if len(names) == 1 and names[0][2] in lex.never_alone:
+        return 0.0  # "Hello, Doc:", "Thanks, Team": a word in no list of names is no name alone
+    if _GREETING_BEFORE.search(text, max(0, start - 12), start) and _GREETING_AFTER.match(text, end):
+        return 0.85
+    if not _LONE_AFTER.match(text, end):
+        return 0.0
+    if _SIGN_OFF_BEFORE.search(text, max(0, start - 12), start):
+        return 0.85
+    if not _LONE_BEFORE.search(text, max(0, start - 8), start):
+        return 0.0
+    listed = all(_listed(low, lex, text[s:e]) and low not in lex.common for s, e, low in names)
+    return 0.85 if listed or _SIGN_OFF_LINE.search(text, max(0, start - 40), start) else 0.0
+
+
+def _repeated(text: str, weak: list[_Group], found: list[Span]) -> list[Span]:
+    """Groups whose every token is in a full name found with confidence in the same text, at 0.85.
+
+    ``Mike Rapoport <rppt@...>`` makes ``credits to Mike`` a name.
+    """
+    known = {
+        low
+        for span in found
+        if span.confidence >= 0.8 and " " in text[span.start : span.end]  # full names only
+        for low in text[span.start : span.end].lower().split()
+        if len(low) > 2 and low not in PARTICLES
+    }
+    taken = []
+    for group in weak:
+        lows = [low.rstrip(".") for _, _, low in group.tokens if low not in PARTICLES and len(low) > 1]
+        if lows and all(low in known for low in lows):
+            group.score = 0.85
+            taken.append(_person(text, group))
+    return taken
 
 
 def _person(text: str, group: _Group) -> Span:

@@ -39,7 +39,16 @@ Kinds, their checks, and confidence:
 * ``domain``: a website, ``http://example.com/`` or ``www.example.com`` (0.6). The workspace
   anonymizer leaves these to the directory, which knows which domains are its organisations'.
 
-Nothing here knows the workspace: known people and their domains are the directory layer's.
+Nothing here knows the workspace: known people and their domains are the directory layer's. A
+value with no letter or digit (``****``, a redacted password) can identify no one and is never a
+span (:func:`can_identify`).
+
+Every pattern runs in time linear in its text, whatever the text: digit groups are possessive (a
+run of 60 digits is read one way, not tried in every split), a pattern that may fail after a long
+stretch starts only where such a stretch starts (never again inside it), and what would need an
+unbounded look back or ahead (a host name's last label, a private key's end marker) is found by a
+linear scan and checked in code. ``tests/anonymize/test_patterns_linear.py`` holds the inputs
+that once took seconds or hours.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import phonenumbers
 
@@ -59,6 +69,11 @@ _LAYER = "pattern"
 
 def _span(kind: str, start: int, end: int, confidence: float) -> Span:
     return Span(kind, start, end, confidence, _LAYER)
+
+
+def can_identify(value: str) -> bool:
+    """Whether ``value`` could identify anyone: it has a letter or a digit (``****`` has neither)."""
+    return any(c.isalnum() for c in value)
 
 
 def _cued(text: str, start: int, cue: re.Pattern[str], window: int = 40) -> bool:
@@ -93,11 +108,11 @@ def _tld_ok(tld: str) -> bool:
     return low not in _FILE_SUFFIXES and (len(low) == 2 or low in _GENERIC_TLDS)
 
 
-_IP_HOST = re.compile(
-    r"(?<![\w.\-])[a-z0-9\-]*?\d{1,3}[\-.]\d{1,3}[\-.]\d{1,3}[\-.]\d{1,3}[a-z0-9\-]*"
-    r"(?:\.[a-z0-9\-]+)*\.([a-z]{2,24})(?![\w\-]|\.\w)",
-    re.IGNORECASE,
-)
+_HOST_TOKEN = re.compile(r"(?<![\w.\-])[a-z0-9\-]++(?:\.[a-z0-9\-]++)++", re.IGNORECASE)
+"""A whole dotted run of host-name labels (possessive, and never started inside one: linear)."""
+_OCTETS = re.compile(r"\d{1,3}[\-.]\d{1,3}[\-.]\d{1,3}[\-.]\d{1,3}")
+_HOST_END = re.compile(r"[\w\-]|\.\w")
+"""What may not follow a host name (it would be part of a longer word)."""
 
 
 def _usermasks(text: str) -> list[tuple[Span, Span]]:
@@ -121,8 +136,14 @@ def _usermasks(text: str) -> list[tuple[Span, Span]]:
 
 
 def _ip_hosts(text: str) -> Iterator[Span]:
-    for m in _IP_HOST.finditer(text):
-        if not _tld_ok(m.group(1)) or _ipv4_ok(m.group(0)):
+    """Host names whose first label starts four numbers (``c-73-12-34-56.hsd1.ma.comcast.net``)."""
+    for m in _HOST_TOKEN.finditer(text):
+        host = m.group(0)
+        tld = host.rpartition(".")[2]
+        if not (2 <= len(tld) <= 24 and tld.isalpha()) or not _tld_ok(tld) or _ipv4_ok(host):
+            continue
+        octets = _OCTETS.search(host)
+        if octets is None or octets.start() >= host.index(".") or _HOST_END.match(text, m.end()):
             continue
         yield _span("hostname", m.start(), m.end(), 0.85)
 
@@ -147,9 +168,11 @@ _HEADER_AFTER = re.compile(r"[ \t]*[>)]|[ \t]+\(")
 
 def _emails(text: str, masks: list[tuple[int, int]]) -> Iterator[Span]:
     if "@" in text:
+        # A user mask holds one "@": an address whose "@" is a mask's is that mask.
+        masked = {text.index("@", start, end) for start, end in masks}
         for m in _EMAIL.finditer(text):
             at = text.index("@", m.start())
-            if m.group(1).lower() in _FILE_SUFFIXES or any(start <= at < end for start, end in masks):
+            if m.group(1).lower() in _FILE_SUFFIXES or at in masked:
                 continue
             if not _IN_CREDENTIALS.search(text, max(0, m.start() - 100), m.start()):
                 yield _span("email", m.start(), m.end(), 0.99)
@@ -173,8 +196,8 @@ def _emails(text: str, masks: list[tuple[int, int]]) -> Iterator[Span]:
 
 _PHONE = re.compile(
     r"(?<![\w+.#/$€£@:%\-])"
-    r"(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ \t.\-]?(?:\(\d{1,5}\)|\d{1,6})){1,7}"
-    r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?"
+    r"(?:\+|00)?(?:\(\d{1,4}+\)|\d{1,4}+)(?:[ \t.\-]?(?:\(\d{1,5}+\)|\d{1,6}+)){1,7}"
+    r"(?:[ \t]*+(?:x|ext\.?|extension)[ \t]*+\d{1,6}+)?"
     r"(?![\w@]|[.,:/\-]\d)",
     re.IGNORECASE,
 )
@@ -205,10 +228,34 @@ _EXTENSION = re.compile(r"[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6}$", re.IGNORE
 
 
 def _own_line(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is all of its line (a phone under an address or in a signature)."""
-    before = text.rfind("\n", 0, start) + 1
-    after = text.find("\n", end)
-    return not text[before:start].strip() and not text[end : after if after >= 0 else len(text)].strip()
+    """Whether ``text[start:end]`` is all of its line (a phone under an address or in a signature).
+
+    Only the blanks on either side are read, never the whole line: a long line holding many
+    numbers is read once, not once per number.
+    """
+    before = start
+    while before > 0 and text[before - 1] != "\n" and text[before - 1].isspace():
+        before -= 1
+    if before > 0 and text[before - 1] != "\n":
+        return False
+    after = end
+    while after < len(text) and text[after] != "\n" and text[after].isspace():
+        after += 1
+    return after == len(text) or text[after] == "\n"
+
+
+@lru_cache(maxsize=8192)
+def _valid_phone(number: str) -> bool:
+    """Whether ``number`` is valid in its numbering plan (the US plan unless it has ``+``/``00``).
+
+    Kept for the numbers seen last: a signature repeats one number in every mail, and a check
+    costs a millisecond for the numbers many countries share (+1).
+    """
+    try:
+        parsed = phonenumbers.parse("+" + number[2:] if number.startswith("00") else number, "US")
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))
 
 
 def _phones(text: str) -> Iterator[Span]:
@@ -244,12 +291,8 @@ def _phones(text: str) -> Iterator[Span]:
         confidence = 0.0
         if shaped or cued:
             confidence = 0.85 if cued else 0.7
-        try:
-            parsed = phonenumbers.parse("+" + number[2:] if number.startswith("00") else number, "US")
-            if phonenumbers.is_valid_number(parsed) and shaped:
-                confidence = max(confidence, 0.95 if international else 0.9)
-        except phonenumbers.NumberParseException:
-            pass
+        if shaped and _valid_phone(number):
+            confidence = max(confidence, 0.95 if international else 0.9)
         if confidence:
             yield _span("phone", m.start(), m.end(), confidence)
 
@@ -424,7 +467,8 @@ def _urls(text: str) -> Iterator[Span]:
             scheme_end = url.index("://") + 3
             host_end = next((i for i in range(scheme_end, len(url)) if url[i] in "/?#"), len(url))
             if credentials := _CREDENTIALS.match(url):
-                yield _span("secret", base + credentials.start(2), base + credentials.end(2), 0.95)
+                if can_identify(credentials.group(2)):  # not a redacted one (user:****@host)
+                    yield _span("secret", base + credentials.start(2), base + credentials.end(2), 0.95)
             elif url[host_end:] in ("", "/"):
                 yield _span("domain", base, base + len(url), 0.6)
             for q in _PERSONAL_PARAMS.finditer(url):
@@ -449,12 +493,12 @@ _KEYS = re.compile(
     r"|\bAIza[0-9A-Za-z_\-]{35}(?![\w\-])"
     r"|\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,99}\b"
     r"|\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,200}"
-    r"|\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
-    r"|(?<=hooks\.slack\.com/services/)T\w+/B\w+/\w+"
+    # a JWT starts a base64url run (never inside one: each try would read the run to its end)
+    r"|(?<![\w\-])eyJ[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]{8,}+"
+    r"|(?<=hooks\.slack\.com/services/)T\w++/B\w++/\w++"
 )
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----\s*([\s\S]+?)\s*-----END [A-Z ]*PRIVATE KEY-----"
-)
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+_KEY_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY-----")
 _ASSIGNED = re.compile(
     r"\b(?:password|passwd|pwd|passphrase|secret|client_secret|api[_\-]?key|apikey|access[_\-]?key|"
     r"secret[_\-]?key|access[_\-]?token|auth[_\-]?token|token|private[_\-]?key)\b[\"']?"
@@ -491,13 +535,31 @@ _KEY_HINTS = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pa
 _ASSIGNED_HINTS = ("pass", "pwd", "secret", "key", "token", "bearer", "basic")
 
 
+def _private_keys(text: str) -> Iterator[Span]:
+    """The body of each private-key block: from a BEGIN marker to the first END marker after it.
+
+    The markers are found by two scans, not one pattern with a lazy body: that pattern reads to
+    the end of the text from every BEGIN that has no END.
+    """
+    at = 0
+    while (begin := _KEY_BEGIN.search(text, at)) is not None:
+        end = _KEY_END.search(text, begin.end())
+        if end is None:
+            return
+        body = text[begin.end() : end.start()]
+        lead = len(body) - len(body.lstrip())
+        if body.strip():
+            start = begin.end() + lead
+            yield _span("secret", start, start + len(body.strip()), 0.99)
+        at = end.end()
+
+
 def _secrets(text: str) -> Iterator[Span]:
     if any(hint in text for hint in _KEY_HINTS):
         for m in _KEYS.finditer(text):
             yield _span("secret", m.start(), m.end(), 0.99)
     if "PRIVATE KEY" in text:
-        for m in _PRIVATE_KEY.finditer(text):
-            yield _span("secret", m.start(1), m.end(1), 0.99)
+        yield from _private_keys(text)
     low = text.lower()
     if not any(hint in low for hint in _ASSIGNED_HINTS):
         return
@@ -550,4 +612,4 @@ def detect_patterns(text: str) -> list[Span]:
         out.extend(_ips(text))
     out.extend(_urls(text))
     out.extend(_secrets(text))
-    return out
+    return [s for s in out if can_identify(text[s.start : s.end])]

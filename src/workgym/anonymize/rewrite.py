@@ -5,24 +5,43 @@ learned values, validated patterns, the name detector on prose) are resolved by 
 rule of :mod:`workgym.anonymize.spans`, then each kept span is replaced by its surrogate. Prose
 fields (message text, ticket descriptions, mail bodies) get every layer; structural fields (ids,
 paths, locators, names, labels) get every layer but the name detector, so a path or id is rewritten
-the same way wherever it is written. Dates written in ISO form and Slack timestamps are moved by
-the date offset.
+the same way wherever it is written. Dates written in ISO form (in a file name too:
+``list_2019-04-15.mbox``), as an archive's month (``2015-June``), Slack timestamps and the times
+inside Slack permalinks (``/archives/C…/p<16 digits>``) are moved by the date offset.
 
-:data:`PLANS` says, for every column of every table, how it is rewritten.
+Ids are rewritten by one function each, wherever they are written: a Message-ID in the ``email``
+columns, in a quoted header line (``In-Reply-To: <…>``) and in an archive link
+(``https://lore.kernel.org/r/<id>``) becomes the same keyed id (:meth:`Rewriter.mail_id`; its local
+part, which often holds the sending time, is a keyed hash, and a host without a dot, the sender's
+machine, is reshaped); a Slack message id and the permalink to it move by the same offset.
+
+:data:`PLANS` says, for every column of every table, how it is rewritten; a column of the
+workspace that no plan names is an error before anything is read (:func:`check_plans`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import zoneinfo
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from workgym.anonymize.config import AnonConfig
-from workgym.anonymize.detect import Layer, TextDetector
-from workgym.anonymize.directory import SYSTEM_SUBTYPES, Directory, Entry, Matcher
+from workgym.anonymize.dates import DATE_IN_WORDS, DATE_WITH_SLASHES, MONTHS, date_of, move
+from workgym.anonymize.detect import CandidateCache, Layer, TextDetector
+from workgym.anonymize.directory import (
+    LOCAL_SUFFIXES,
+    SYSTEM_SUBTYPES,
+    Directory,
+    Entry,
+    Matcher,
+    is_public_domain,
+    registrable,
+)
 from workgym.anonymize.keys import Keyed
 from workgym.anonymize.spans import Span, resolve
 from workgym.anonymize.surrogates import Surrogates
@@ -39,7 +58,7 @@ PROSE, STRUCT, TIME, KEEP, LIST, TICKET, MAIL_ID, MAIL_IDS, EVENT_ID, MESSAGE_ID
     "event_id",
     "message_id",
 )
-HANDLE = "handle"
+HANDLE, REACTIONS, TIMEZONE = "handle", "reactions", "timezone"
 IDENTITY_KEY, PERSON_KEY, NAME, NAMES, HANDLES, EMAILS, PHONES, SOURCE_PATH, HASH, RRULE = (
     "identity_key",
     "person_key",
@@ -59,11 +78,11 @@ PLANS: dict[str, dict[str, str]] = {
     },
     "person": {
         "id": KEEP, "name": NAME, "emails": EMAILS, "handles": HANDLES, "names": NAMES, "phones": PHONES,
-        "title": STRUCT, "timezone": KEEP, "is_bot": KEEP, "deleted": KEEP,
+        "title": STRUCT, "timezone": TIMEZONE, "is_bot": KEEP, "deleted": KEEP,
     },
     "identity": {
         "key": IDENTITY_KEY, "locator": STRUCT, "display_name": NAME, "real_name": NAME, "emails": EMAILS,
-        "handle": HANDLE, "phones": PHONES, "title": STRUCT, "timezone": KEEP, "is_bot": KEEP,
+        "handle": HANDLE, "phones": PHONES, "title": STRUCT, "timezone": TIMEZONE, "is_bot": KEEP,
         "deleted": KEEP, "source_id": KEEP, "person_id": KEEP,
     },
     "person_merge": {"person_id": KEEP, "identity": PERSON_KEY, "other": PERSON_KEY, "reason": STRUCT},
@@ -74,7 +93,7 @@ PLANS: dict[str, dict[str, str]] = {
     },
     "message": {
         "id": MESSAGE_ID, "channel_id": STRUCT, "ts": TIME, "text": PROSE, "locator": STRUCT, "author": KEEP,
-        "thread_id": MESSAGE_ID, "subtype": KEEP, "edited": TIME, "files": LIST, "reactions": KEEP,
+        "thread_id": MESSAGE_ID, "subtype": KEEP, "edited": TIME, "files": LIST, "reactions": REACTIONS,
         "source_id": KEEP,
     },
     "ticket": {
@@ -116,7 +135,18 @@ PLANS: dict[str, dict[str, str]] = {
     },
     "quarantine": {"source_id": KEEP, "locator": STRUCT, "reason": STRUCT, "raw": PROSE},
 }  # fmt: skip
-"""How each column of each table is rewritten. The ``ref`` table is extracted again instead."""
+"""How each column of each table is rewritten (:data:`REBUILT` tables are written anew instead).
+
+``keep`` columns hold the tools' vocabularies, counts, flags and person ids; ``timezone`` keeps an
+IANA zone name (``America/Santiago``) and clears anything else; ``reactions`` rewrites each emoji
+name as the same name is rewritten in text (a custom emoji is often a person's handle).
+"""
+
+REBUILT: dict[str, tuple[str, ...]] = {
+    "ref": ("src_kind", "src_id", "field", "start", "end", "ref_kind", "dst_kind", "dst_id", "raw"),
+    "meta": ("key", "value"),
+}
+"""Tables the run writes anew: references extracted again from the output, and its own meta."""
 
 ID_COLUMN: dict[str, str] = {
     "person": "id", "identity": "key", "channel": "id", "message": "id", "ticket": "id",
@@ -127,15 +157,27 @@ ID_COLUMN: dict[str, str] = {
 """The column that names a row in reports (never its value when anonymized: only its position)."""
 
 _TIME_IN_TEXT = re.compile(
-    r"(?<![\w.-])(?:(?:19|20)\d\d-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
-    r"(?:Z|[+-][0-2]\d:?[0-5]\d)?)?|(?<=/p)\d{16}|\d{10}\.\d{6})(?![\w-])"
+    # Not inside a word, but a file name's "_" is a boundary (list_2019-04-15_to_2019-11-28.mbox).
+    r"(?<![^\W_])(?<![.-])(?:(?:19|20)\d\d-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+    r"(?:Z|[+-][0-2]\d:?[0-5]\d)?)?|(?:19|20)\d\d-(?:" + "|".join(MONTHS) + r")|\d{10}\.\d{6})"
+    r"(?![^\W_])(?!-\d)"
+    r"|(?<=/p)\d{16}(?!\d)"  # the time of a Slack permalink (/archives/C…/p1616519608110500)
 )
 _REFERENCE_LIKE = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b|https?://|\b[0-9a-f]{7,40}\b|#\d+")
 """What a guessing layer must not swallow: ticket keys, URLs, commit shas, issue numbers."""
 _GUESSING_LAYERS = frozenset({"names", "ner"})
-_DETECTED_MAX = 500_000
-"""Texts whose free-text candidates one worker keeps between the learn and rewrite passes."""
 _SLACK_ID = re.compile(r"([A-Z][A-Z0-9]+):(\d{10})\.(\d{6})")
+_URL_IN_TEXT = re.compile(r"\bhttps?://[^\s<>\"'|\])]+", re.IGNORECASE)
+_ID_IN_URL = re.compile(r"(?<=[/=])[^/\s@?#&=<>]+@[^/\s@?#&=<>]+")
+"""A Message-ID as an archive link writes it: a path segment or query value with an ``@`` in it."""
+_ID_HEADER_LINE = re.compile(
+    r"^[ \t>]*(?:message-id|in-reply-to|references|original-message-id)[ \t]*:[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ID_IN_HEADER = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_ZONES = frozenset(zoneinfo.available_timezones())
+_KEPT_HOSTS = frozenset({"localhost", "localhost.localdomain", "generated"})
+"""Hosts of Message-IDs that name no one (``generated``: the ids ingest makes for mails without one)."""
 _COMPACT_TIME = re.compile(r"\b((?:19|20)\d{6})(T\d{6}Z?)?\b")
 
 
@@ -163,13 +205,13 @@ class Rewriter:
 
     Args:
         plan: the directory, learned values, config and key.
-        detected: a cache of the free-text layers' candidates by (prose, text), shared by the
-            learn and rewrite passes of one run (those layers do not depend on what is learned).
+        detected: a cache of the free-text layers' candidates, shared by the learn and rewrite
+            passes of one run (those layers do not depend on what is learned).
     """
 
-    def __init__(self, plan: Plan, detected: dict[tuple[bool, str], list[Span]] | None = None) -> None:
+    def __init__(self, plan: Plan, detected: CandidateCache | None = None) -> None:
         self.plan = plan
-        self._detected = detected if detected is not None else {}
+        self._detected = detected if detected is not None else CandidateCache()
         config = plan.config
         directory = plan.directory
         values = list(directory.values())
@@ -177,7 +219,11 @@ class Rewriter:
             values.extend((w.lower(), Entry(kind, "", "value", layer="config")) for w in words)
         values.extend(plan.learned)
         self.matcher = Matcher(values)
-        taken = frozenset(k for k, _ in values)
+        # No surrogate may be an original value, nor the label of an original domain (``rice`` of
+        # ``rice.edu``, which is a word and so not a value of its own).
+        taken = frozenset(k for k, _ in values) | {
+            registrable(d).partition(".")[0] for d in directory.domains
+        }
         self.surrogates = Surrogates(Keyed(plan.key), directory, taken, self._prefix_map())
         self.detector = TextDetector(names=config.names, extra=_ner_layers(config.ner))
         self.structural = TextDetector(names=False)
@@ -232,6 +278,10 @@ class Rewriter:
             )
         for m in _TIME_IN_TEXT.finditer(text):
             spans.append(Span("date", m.start(), m.end(), 0.5, "pattern"))
+        for found in (DATE_IN_WORDS.finditer(text), DATE_WITH_SLASHES.finditer(text)):
+            spans.extend(Span("date", m.start(), m.end(), 0.5, "pattern") for m in found if date_of(m))
+        if "@" in text:
+            spans.extend(_message_ids_in_text(text))
         if self.ticket_re is not None:
             spans.extend(
                 Span("ticket_key", m.start(), m.end(), 1.0, "config") for m in self.ticket_re.finditer(text)
@@ -240,14 +290,13 @@ class Rewriter:
             spans = [s for s in spans if not self._allowed(text[s.start : s.end])]
         return self._without_risky_guesses(text, spans)
 
-    def _free_text(self, text: str, prose: bool) -> list[Span]:
-        """The free-text layers' candidates, computed once per text and run."""
-        key = (prose, text)
-        found = self._detected.get(key)
-        if found is None:
-            found = (self.detector if prose else self.structural).candidates(text)
-            if len(self._detected) < _DETECTED_MAX:
-                self._detected[key] = found
+    def _free_text(self, text: str, prose: bool) -> Sequence[Span]:
+        """The free-text layers' candidates, computed once per text and run (within the cache's budget)."""
+        kept = self._detected.get(prose, text)
+        if kept is not None:
+            return kept
+        found = (self.detector if prose else self.structural).candidates(text)
+        self._detected.put(prose, text, found)
         return found
 
     def _without_risky_guesses(self, text: str, spans: list[Span]) -> list[Span]:
@@ -293,8 +342,12 @@ class Rewriter:
             self.counts.update(self._struct_counts[text])
         return found
 
-    def _rewrite(self, text: str, *, prose: bool, system: bool) -> str:
-        spans = resolve(self.candidates(text, prose=prose, system=system))
+    def _rewrite(self, text: str, *, prose: bool, system: bool, entity: str = "") -> str:
+        spans = self.candidates(text, prose=prose, system=system)
+        if entity:  # a value several people share (two John Vogts) names this row's person here
+            own = {(s.start, s.end, s.kind) for s in spans if s.entity == entity}
+            spans = [s for s in spans if s.entity == entity or (s.start, s.end, s.kind) not in own]
+        spans = resolve(spans)
         if not spans:
             return text
         out: list[str] = []
@@ -332,6 +385,8 @@ class Rewriter:
             return s.street_address(value)
         if kind == "date":
             return self._time(value)
+        if kind == "message_id":
+            return self.mail_id(value)
         if kind == "ticket_key":
             prefix, _, number = value.rpartition("-")
             return f"{s.ticket_prefix(prefix)}-{number}"
@@ -341,6 +396,13 @@ class Rewriter:
 
     def _time(self, value: str) -> str:
         s = self.surrogates
+        written = DATE_IN_WORDS.fullmatch(value) or DATE_WITH_SLASHES.fullmatch(value)
+        if written is not None:
+            return move(written, s.shift)
+        year, dash, month = value.partition("-")
+        if dash and month in MONTHS:  # an archive's month: the month its middle moves to
+            moved = s.shift_iso(f"{year}-{MONTHS.index(month) + 1:02d}-15")
+            return f"{moved[:4]}-{MONTHS[int(moved[5:7]) - 1]}"
         if "." in value and len(value) == 17 and value[10] == ".":
             return f"{s.shift_epoch(int(value[:10]))}{value[10:]}"
         if value.isdigit() and len(value) == 16:
@@ -357,14 +419,31 @@ class Rewriter:
         return self.surrogates.ticket_prefix(prefix) + dash + number
 
     def mail_id(self, value: str) -> str:
-        """A Message-ID: a keyed local part at the surrogate domain."""
+        """A Message-ID: a keyed local part at the surrogate of its host.
+
+        The same id gives the same surrogate wherever it is written (a column, a quoted header, a
+        link). The local part is hashed (it often holds the sending time and the sender's login); a
+        host without a dot or on a private network (``jane-Laptop-E7470``, ``box.localdomain``) is a
+        machine and is reshaped; a public one (``mail.gmail.com``) is kept; any other is mapped as
+        a domain is.
+        """
         if not value:
             return value
         local, at, domain = value.rpartition("@")
         if not at:
             return self.surrogates.keyed.hex("mail_id", value, max(12, min(len(value), 32)))
         hexed = self.surrogates.keyed.hex("mail_id", value, max(12, min(len(local), 32)))
-        return f"{hexed}@{self.surrogates.domain(domain)}"
+        return f"{hexed}@{self._mail_host(domain)}"
+
+    def _mail_host(self, host: str) -> str:
+        low = host.lower()
+        if low in _KEPT_HOSTS or is_public_domain(low):
+            return host
+        if "." not in low.strip(".") or low.endswith(LOCAL_SUFFIXES):
+            return (
+                self.surrogates.hostname(host) if "." in low else self.surrogates.formatted("hostname", host)
+            )
+        return self.surrogates.domain(host)
 
     def event_id(self, value: str) -> str:
         """A calendar UID (and recurrence suffix) as a keyed value."""
@@ -382,6 +461,13 @@ class Rewriter:
             return f"{self.text(m[1], prose=False)}:{self.surrogates.shift_epoch(int(m[2]))}.{m[3]}"
         return self.text(value, prose=False)
 
+    def reaction(self, value: str) -> str:
+        """A reaction ``name:count``, its emoji name rewritten as the same name is in text."""
+        name, colon, count = value.rpartition(":")
+        if not colon or not count.isdigit():
+            return self.text(value, prose=False)
+        return f"{self.text(name, prose=False)}:{count}"
+
     def identity_key(self, key: str, person: str) -> str:
         """An identity key (``slack:U…``, ``email:…``, ``irc:nick``) with its value mapped."""
         namespace, colon, value = key.partition(":")
@@ -389,6 +475,8 @@ class Rewriter:
             return key
         if namespace == "email":
             return f"email:{self.surrogates.email(value, person)}"
+        if namespace == "name":  # a mail sender known by name alone
+            return f"name:{self.surrogates.person(value, person)}"
         if namespace == "slack" and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
             return f"slack:{value[0]}{self.surrogates.formatted('user_id', value[1:])}"
         if namespace in {"irc", "jira", "git", "github"}:
@@ -426,6 +514,10 @@ class Rewriter:
             return self.text(value, prose=False, system=system)
         if how == TIME:
             return s.shift_iso(value)
+        if how == TIMEZONE:
+            return value if is_zone(value) else ""
+        if how == REACTIONS:
+            return _json([self.reaction(v) for v in json.loads(value)])
         if how == LIST:
             return _json([self.text(v, prose=False) for v in json.loads(value)])
         if how == TICKET:
@@ -444,9 +536,9 @@ class Rewriter:
             sid, _, key = value.partition(":")
             return f"{sid}:{self.identity_key(key, person_of_key(value))}"
         if how == NAME:
-            return self.text(value, prose=False)
+            return self._own_name(value, person)
         if how == NAMES:
-            return _json([self.text(v, prose=False) for v in json.loads(value)])
+            return _json([self._own_name(v, person) for v in json.loads(value)])
         if how == HANDLES:
             return _json([s.handle(v, person) for v in json.loads(value)])
         if how == HANDLE:
@@ -463,9 +555,66 @@ class Rewriter:
             return _COMPACT_TIME.sub(lambda m: self._compact(m[1], m[2] or ""), value)
         raise ValueError(f"unknown column plan {how!r}")
 
+    def _own_name(self, value: str, person: str) -> str:
+        """A name in a person's (or identity's) own row: where others share it, it is theirs."""
+        return (
+            self._rewrite(value, prose=False, system=False, entity=person)
+            if person
+            else self.text(value, prose=False)
+        )
+
     def _compact(self, day: str, time: str) -> str:
         iso = f"{day[:4]}-{day[4:6]}-{day[6:]}"
         return self.surrogates.shift_iso(iso).replace("-", "") + time
+
+
+def is_zone(value: str) -> bool:
+    """Whether ``value`` is an IANA time zone name (``America/Santiago``, ``UTC``)."""
+    return value in _ZONES
+
+
+def _message_ids_in_text(text: str) -> list[Span]:
+    """Message-IDs where only a Message-ID is written: quoted header lines and archive links.
+
+    Ids the workspace knows are found anywhere by the directory; these are the others (mails
+    outside the archive), which carry times and logins all the same.
+    """
+    spans = []
+    for line in _ID_HEADER_LINE.finditer(text):
+        for m in _ID_IN_HEADER.finditer(line.group(0)):
+            spans.append(
+                Span("message_id", line.start() + m.start(1), line.start() + m.end(1), 1.0, "directory")
+            )
+    for url in _URL_IN_TEXT.finditer(text):
+        host_end = text.find("/", url.start() + url.group(0).index("//") + 2, url.end())
+        if host_end < 0:
+            continue
+        for m in _ID_IN_URL.finditer(text, host_end, url.end()):
+            end = m.end()
+            while end > m.start() and text[end - 1] in ".,;:!?":
+                end -= 1
+            spans.append(Span("message_id", m.start(), end, 1.0, "directory"))
+    return spans
+
+
+def check_plans(conn: sqlite3.Connection) -> None:
+    """Raise ValueError naming every column of the workspace that no plan names (and every plan without its column)."""
+    problems = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    for table in tables:
+        if table.startswith("sqlite_"):
+            continue
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        planned = set(PLANS.get(table, {})) or set(REBUILT.get(table, ()))
+        if not planned:
+            problems.append(f"table {table} has no plan")
+            continue
+        problems.extend(f"column {table}.{c} has no plan" for c in columns if c not in planned)
+    for table in PLANS:
+        if table not in tables:
+            problems.append(f"table {table} is planned but missing")
+    if problems:
+        raise ValueError("the anonymizer does not know how to rewrite: " + "; ".join(problems))
 
 
 def _json(values: list[str]) -> str:

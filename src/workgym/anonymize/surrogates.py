@@ -1,31 +1,39 @@
 """Keyed, deterministic, coherent surrogates: what each original value becomes.
 
 Every surrogate is a function of the secret key and the canonical entity (``HMAC(key, kind,
-entity)`` seeds Faker or a format-preserving generator), so every alias of one person maps to one
-surrogate, on every machine, with no shared state. People are given their surrogate names once, in
-id order, so that no two people share one and no surrogate is any original name; everything else is
-a pure function of (key, kind, value).
+entity)`` seeds the draw), so every alias of one person maps to one surrogate, on every machine,
+with no shared state. People are given their surrogate names once, in id order, from the names
+free in the workspace (:class:`workgym.anonymize.pools.NameSpace`: common en_US names first, then
+other locales', then composed ones, so the space never runs out): no two people share a full name,
+an e-mail address or a handle, and no token of a surrogate name is any value the workspace knows.
+Everything else is a pure function of (key, kind, value) and the directory.
 
 Coherence: a person's e-mail addresses are built from their surrogate name at the surrogate
 domain, in the style of the original (``first.last``, ``flast``, ``first``); handles keep their style
 too; organisations and their domains map together (``acme-robotics.io`` -> ``<label>.io`` and
 ``Acme Robotics`` -> the same label in the same case); phone numbers, cards, IBANs and ids keep their
 format (and card and IBAN checksums stay valid); host names keep their shape; dates move by one
-whole-week offset, so weekdays and intervals are kept.
+whole-week offset, so weekdays and intervals are kept. A value with no letter or digit (``****``,
+a redacted password) names no one and is its own surrogate.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime, timedelta
 
 from faker import Faker
 
 from workgym.anonymize.directory import Directory, is_public_domain, name_tokens, registrable
 from workgym.anonymize.keys import Keyed
+from workgym.anonymize.patterns import can_identify
+from workgym.anonymize.pools import NameSpace, fold, user_name
 
 _MAX_TRIES = 1000
+_DIGITS_EVERY = 50
+"""A handle's numeric suffix gains a digit every this many tries, so handles never run out."""
 
 
 def _case_like(model: str, value: str) -> str:
@@ -63,6 +71,16 @@ def shape(rng_digits: Callable[[int], int], text: str, *, keep: int = 0) -> str:
     return "".join(out)
 
 
+def _long_words(low: str) -> str:
+    """The runs of four letters or more in a reshaped value, the ones that could read as a name.
+
+    A reshaped token or key of hundreds of characters holds dozens of short letter runs; one of
+    them is nearly always some original two- or three-letter value, so checking those would leave
+    no free surrogate at all (a JWT in a ticket was withheld for it).
+    """
+    return " ".join(re.findall(r"[^\W\d_]{4,}", low))
+
+
 def _luhn_digit(digits: str) -> str:
     total = 0
     for i, char in enumerate(reversed(digits)):
@@ -73,6 +91,24 @@ def _luhn_digit(digits: str) -> str:
                 d -= 9
         total += d
     return str((10 - total % 10) % 10)
+
+
+_NOT_IN_HANDLE = re.compile(r"[^a-z0-9._-]")
+
+
+def _ascii_handle(text: str) -> str:
+    """``text`` as a handle: ASCII, lower case, letters, digits and ``._-`` only."""
+    return _NOT_IN_HANDLE.sub("", fold(text).lower())
+
+
+class _EitherOf:
+    """Membership in either of two sets, without copying them into one."""
+
+    def __init__(self, one: Container[str], other: Container[str]) -> None:
+        self._one, self._other = one, other
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._one or value in self._other
 
 
 class Surrogates:
@@ -96,7 +132,13 @@ class Surrogates:
         self.keyed = keyed
         self.directory = directory
         self.taken = taken
+        # Every word of every known name of several words ("guy" and "white" of "Guy White") is
+        # avoided too, common words included: surrogates made of such words could spell a real
+        # name ("Guy White Colpaert" holds one) though no word of them is a value alone.
+        name_words = frozenset(t.lower() for key in taken if " " in key for t in name_tokens(key))
+        self._avoid = _EitherOf(taken, name_words)
         self.ticket_prefixes = dict(ticket_prefixes or {})
+        self.names = NameSpace(self._avoid)
         self._faker = Faker("en_US")
         rng = keyed.rng("date", "shift")
         self.shift_weeks = rng.randint(26, 520) * rng.choice((-1, 1))
@@ -107,6 +149,8 @@ class Surrogates:
         self.person_emails: dict[str, dict[str, str]] = {}
         self.person_names: dict[str, tuple[str, str]] = {}
         self._used_handles: set[str] = set()
+        self._person_locals: dict[tuple[str, str], str] = {}
+        self._ascii_names: dict[str, tuple[str, ...]] = {}
         self._assign_people()
 
     # -- people ---------------------------------------------------------------------------------
@@ -115,25 +159,24 @@ class Surrogates:
         self._faker.seed_instance(self.keyed.seed(kind, f"{value}\0{attempt}"))
         return self._faker
 
+    def _rng(self, kind: str, value: str, attempt: int) -> random.Random:
+        return self.keyed.rng(kind, f"{value}\0{attempt}")
+
     def _fresh_token(self, kind: str, value: str, used: set[str]) -> str:
+        """A free first name or surname for ``value``, none of ``used`` (lower case)."""
+        rng = self.keyed.rng(kind, value)  # one keyed stream for all the tries of one value
         for attempt in range(_MAX_TRIES):
-            fake = self._fake(kind, value, attempt)
-            token = fake.first_name() if kind == "first_name" else fake.last_name()
-            if token.lower() not in self.taken and token.lower() not in used:
+            token = (self.names.first_name if kind == "first_name" else self.names.surname)(rng, attempt)
+            if token and token.lower() not in used:
                 return token
         raise RuntimeError(f"no free surrogate {kind} after {_MAX_TRIES} tries")
 
     def _assign_people(self) -> None:
-        used_full: set[str] = set()
         for pid in sorted(self.directory.persons):
             info = self.directory.persons[pid]
             canonical = info.emails[0] if info.emails else f"{pid}:{info.name}"
-            for attempt in range(_MAX_TRIES):
-                first = self._fresh_token("first_name", f"{canonical}\0{attempt}", set())
-                last = self._fresh_token("last_name", f"{canonical}\0{attempt}", set())
-                if f"{first} {last}".lower() not in used_full:
-                    break
-            used_full.add(f"{first} {last}".lower())
+            # One keyed stream for all the tries of one person: no two people get one name.
+            first, last = self.names.give_name(self.keyed.rng("person_name", canonical), _MAX_TRIES)
             self.person_names[pid] = (first, last)
             tokens: dict[str, str] = {}
             for name in info.names:
@@ -148,19 +191,18 @@ class Surrogates:
                         tokens[low] = last if not any(v == last for v in tokens.values()) else ""
                     if not tokens.get(low):
                         kind = "first_name" if position == 0 else "last_name"
-                        tokens[low] = self._fresh_token(kind, f"{canonical}\0{low}", set(tokens.values()))
+                        used = {v.lower() for v in tokens.values()}
+                        tokens[low] = self._fresh_token(kind, f"{canonical}\0{low}", used)
             self.person_tokens[pid] = tokens
-            self.person_handles[pid] = {h.lower(): self._person_handle(pid, h) for h in info.handles}
-            self.person_emails[pid] = {e: self._person_email(pid, e) for e in info.emails}
+            styles = self._handle_styles(pid)
+            self.person_handles[pid] = {h.lower(): self._person_handle(pid, h, styles) for h in info.handles}
+            self.person_emails[pid] = {e: self._person_email(pid, e, styles) for e in info.emails}
 
-    def _person_handle(self, pid: str, handle: str) -> str:
-        first, last = (t.lower() for t in self.person_names[pid])
-        info = self.directory.persons[pid]
-        low = handle.lower()
-        core = low.rstrip("0123456789_-")
-        suffix = low[len(core) :]
+    def _handle_styles(self, pid: str) -> dict[str, str]:
+        """How person ``pid`` writes handles from their names -> the same style of their surrogate."""
+        first, last = self._ascii_names[pid] = tuple(_ascii_handle(t) for t in self.person_names[pid])
         styles: dict[str, str] = {}
-        for name in info.names:
+        for name in self.directory.persons[pid].names:
             parts = [t.lower() for t in name_tokens(name)]
             if len(parts) >= 2:
                 f, la = parts[0], parts[-1]
@@ -173,26 +215,38 @@ class Surrogates:
                     f: first,
                     la: last,
                 }
-        candidates = [styles[core] + suffix] if core in styles else []
+        return styles
+
+    def _person_handle(self, pid: str, handle: str, styles: dict[str, str]) -> str:
+        """A handle for person ``pid`` in the style of ``handle``, that no one else has."""
+        low = handle.lower()
+        core = low.rstrip("0123456789_-")
+        suffix = low[len(core) :]
+        rng: random.Random | None = None
         for attempt in range(_MAX_TRIES):
-            if candidates and attempt == 0:
-                candidate = candidates[0]
+            if attempt == 0 and core in styles:
+                candidate = styles[core] + suffix
             else:
-                rng = self.keyed.rng("handle", f"{pid}\0{low}\0{attempt}")
-                base = rng.choice((first + last[:1], first[:1] + last, first + last, last + first[:1]))
-                candidate = base[: max(3, len(core))] + (suffix or "")
-                if attempt:
-                    candidate += str(rng.randrange(10, 99))
-            candidate = re.sub(r"[^a-z0-9._-]", "", candidate)
-            if candidate and candidate not in self.taken and candidate not in self._used_handles:
+                if rng is None:  # one keyed stream for all the tries
+                    rng = self.keyed.rng("handle", f"{pid}\0{low}")
+                    first, last = self._ascii_names[pid]
+                    bases = (first + last[:1], first[:1] + last, first + last, last + first[:1])
+                candidate = rng.choice(bases)[: max(3, len(core))] + (suffix or "")
+                if attempt:  # a number, longer every _DIGITS_EVERY tries: handles never run out
+                    digits = 2 + attempt // _DIGITS_EVERY
+                    candidate += str(rng.randrange(10 ** (digits - 1), 10**digits))
+            candidate = _ascii_handle(candidate)
+            if candidate and candidate not in self._avoid and candidate not in self._used_handles:
                 self._used_handles.add(candidate)
                 return _case_like(handle, candidate) if handle[:1].isupper() else candidate
-        raise RuntimeError("no free surrogate handle")
+        raise RuntimeError(f"no free surrogate handle after {_MAX_TRIES} tries")
 
-    def _person_email(self, pid: str, address: str) -> str:
+    def _person_email(self, pid: str, address: str, styles: dict[str, str]) -> str:
         local, _, domain = address.rpartition("@")
         handles = self.person_handles.get(pid, {})
-        mapped_local = handles.get(local) or self._person_handle(pid, local)
+        mapped_local = handles.get(local) or self._person_locals.get((pid, local))
+        if mapped_local is None:  # the same local part at every domain maps to one
+            mapped_local = self._person_locals[(pid, local)] = self._person_handle(pid, local, styles)
         return f"{mapped_local}@{self.domain(domain)}"
 
     # -- values ---------------------------------------------------------------------------------
@@ -207,27 +261,34 @@ class Surrogates:
     def _unique(
         self, kind: str, value: str, make: Callable[[int], str], made: Callable[[str], str] = str
     ) -> str:
-        """The first of ``make(0)``, ``make(1)``... whose ``made`` part is no original value."""
+        """The first of ``make(0)``, ``make(1)``... whose ``made`` part is no original value.
+
+        A value that cannot identify anyone (no letter, no digit) is its own surrogate: no shape
+        of it could differ from it, and nothing is hidden by keeping it.
+        """
+        if not can_identify(value):
+            return value
         for attempt in range(_MAX_TRIES):
             candidate = make(attempt)
             low = candidate.lower()
             if low == value.lower() or low in self._used_handles or self._is_taken(made(low)):
                 continue
             return candidate
-        raise RuntimeError(f"no free surrogate for a {kind}")
+        raise RuntimeError(f"no free surrogate for a {kind} after {_MAX_TRIES} tries")
 
     def _is_taken(self, low: str) -> bool:
         """Whether ``low`` or any of its words is an original value."""
-        return low in self.taken or any(word in self.taken for word in re.findall(r"[^\W\d_]+", low))
+        avoid = self._avoid
+        return low in avoid or any(word in avoid for word in re.findall(r"[^\W\d_]+", low))
 
     def org_label(self, label: str) -> str:
         """The surrogate of an organisation label (``acme-robotics`` -> ``kline-vance``)."""
         low = label.lower()
 
         def make(attempt: int) -> str:
-            fake = self._fake("org", low, attempt)
-            words = [fake.last_name().lower() for _ in range(max(1, low.count("-") + 1))]
-            return "-".join(re.sub(r"[^a-z]", "", w) for w in words)
+            rng = self._rng("org", low, attempt)
+            words = [self.names.surname(rng, attempt) or "" for _ in range(max(1, low.count("-") + 1))]
+            return "-".join(re.sub(r"[^a-z]", "", fold(w).lower()) for w in words)
 
         return self._memo("org", low, lambda: self._unique("org", low, make))
 
@@ -236,6 +297,9 @@ class Surrogates:
         low = domain.lower()
         if not low or is_public_domain(low) or "." not in low:
             return domain
+        return self._memo("domain", low, lambda: self._domain(low))
+
+    def _domain(self, low: str) -> str:
         base = registrable(low)
         label, _, suffix = base.partition(".")
         sub = low[: -len(base)] if low != base else ""
@@ -264,8 +328,7 @@ class Surrogates:
         local, _, domain = low.rpartition("@")
 
         def make(attempt: int) -> str:
-            fake = self._fake("email", low, attempt)
-            return f"{fake.user_name()}@{self.domain(domain)}"
+            return f"{self._user_name('email', low, attempt)}@{self.domain(domain)}"
 
         # Only the local part is new here: the domain is already mapped (or public, and kept).
         return self._memo(
@@ -302,7 +365,7 @@ class Surrogates:
             return mapped
 
         def make(attempt: int) -> str:
-            return self._fake("handle", low, attempt).user_name()[: max(3, len(text))]
+            return self._user_name("handle", low, attempt)[: max(3, len(text))]
 
         return self._memo("handle", low, lambda: self._unique("handle", low, make))
 
@@ -338,7 +401,7 @@ class Surrogates:
                 )
             return shape(rng.randrange, text)
 
-        return self._memo(kind, text, lambda: self._unique(kind, text, make))
+        return self._memo(kind, text, lambda: self._unique(kind, text, make, _long_words))
 
     def hostname(self, text: str) -> str:
         """A host name with its registrable domain mapped and its machine part reshaped.
@@ -358,17 +421,25 @@ class Surrogates:
         ]
         return ".".join([*mapped, self.domain(base)])
 
+    def _user_name(self, kind: str, value: str, attempt: int) -> str:
+        """A user name built from free names (``anna.berg``, ``aberg``, ``anna42``)."""
+        rng = self._rng(kind, value, attempt)
+        first = self.names.first_name(rng, attempt) or "user"
+        last = self.names.surname(rng, attempt) or "name"
+        return user_name(rng, first, last)
+
     def street_address(self, text: str) -> str:
-        """A keyed Faker street address."""
-        return self._memo(
-            "street_address",
-            text,
-            lambda: self._unique(
-                "street_address",
-                text,
-                lambda attempt: self._fake("street_address", text, attempt).street_address(),
-            ),
-        )
+        """A keyed street address in Faker's en_US style, named after a free name."""
+
+        def make(attempt: int) -> str:
+            fake = self._fake("street_address", text, attempt)
+            rng = self._rng("street_address", text, attempt)
+            named = self.names.first_name(rng, attempt) if rng.random() < 0.5 else None
+            name = named or self.names.surname(rng, attempt) or "Main"
+            street = f"{fake.building_number()} {name} {fake.street_suffix()}"
+            return f"{street} {fake.secondary_address()}" if rng.random() < 0.5 else street
+
+        return self._memo("street_address", text, lambda: self._unique("street_address", text, make))
 
     def ticket_prefix(self, prefix: str) -> str:
         """The surrogate of a ticket project prefix (itself unless mapping is configured)."""
