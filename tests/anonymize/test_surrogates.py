@@ -211,7 +211,9 @@ def test_when_real_names_are_made_of_common_words_then_no_surrogate_spells_one()
     common = sorted({n for n in (*male.names, *female.names) if n.lower() in COMMON_WORDS})
     surnames = sorted({n for n in natural_columns()[0][1][0][1].names if n.lower() in COMMON_WORDS})
     real = [f"{f} {s}" for f in common for s in surnames]
-    real += [f"{f} {s} {t}" for f, s, t in zip(common * 20, surnames * 5, reversed(surnames * 5), strict=False)]
+    real += [
+        f"{f} {s} {t}" for f, s, t in zip(common * 20, surnames * 5, reversed(surnames * 5), strict=False)
+    ]
     directory = directory_of(real)
     surrogates = surrogates_of(directory)
     words = {t.lower() for p in directory.persons.values() for n in p.names for t in name_tokens(n)}
