@@ -27,12 +27,12 @@ extracted again from the anonymized text with it.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from workgym.anonymize.spans import KINDS
+from workgym.ingest.config import read_toml
 from workgym.link.config import LinkConfig, load_link_config, string_list, unknown_key
 
 
@@ -93,11 +93,7 @@ def load_anon_config(path: str | Path) -> AnonConfig:
         ValueError: the file is not TOML or an entry is wrong; the message names the file and entry.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    document = read_toml(path)
     try:
         section = _table(document.get("anonymize", {}), "[anonymize]")
         for key in section:

@@ -94,6 +94,20 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def read_toml(path: Path) -> dict[str, object]:
+    """The TOML document at ``path``, every stage's config file.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: the file is not TOML; the message names the file.
+    """
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: not valid TOML: {err}") from None
+
+
 def load_ingest_config(path: str | Path) -> ArchiveLimits:
     """Read the ``[ingest]`` section of a TOML file; a file without one gives the defaults.
 
@@ -102,11 +116,7 @@ def load_ingest_config(path: str | Path) -> ArchiveLimits:
         ValueError: the file is not TOML, or an entry is wrong; the message names the file and the entry.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    document = read_toml(path)
     section = document.get("ingest", {})
     if not isinstance(section, dict):
         raise ValueError(f"{path}: [ingest] must be a table")

@@ -23,9 +23,10 @@ from __future__ import annotations
 import difflib
 import re
 import string
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from workgym.ingest.config import read_toml
 
 RESOLVABLE_KINDS: dict[str, str] = {
     "ticket": "a ticket key, e.g. 'ALOY-{1}'",
@@ -146,11 +147,7 @@ def load_link_config(path: str | Path) -> LinkConfig:
         ValueError: the file is not TOML, or an entry is wrong; the message names the file and the entry.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    document = read_toml(path)
     section = document.get("link", {})
     if not isinstance(section, dict):
         raise ValueError(f"{path}: [link] must be a table")
