@@ -13,6 +13,11 @@ that word's rows ordered by their bm25 score for it (``<table>_hot``, scores com
 itself, and ``<table>_terms`` naming the words): ranking every row that has a common word costs
 milliseconds, reading the best few of a list costs microseconds. :mod:`workgym.world.search`
 reads them.
+
+The sidecar also keeps each ticket's as-of-cutoff columns over spans of cutoffs
+(``ticket_asof``, see :func:`workgym.world.views.as_of_points_sql`): an episode's ticket view
+reads a ticket's span for its cutoff (one seek) instead of running correlated subqueries for
+each ticket it shows.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pathlib import Path
 
 from workgym.store import ro_uri as ro_uri  # re-exported: the world's modules open files with it
 
-FTS_VERSION = "2"
+FTS_VERSION = "3"
 """Bumped whenever the index layout changes; an index of another version is rebuilt."""
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -221,6 +226,7 @@ def _build(workspace: Path, target: Path, digest: str) -> None:
             )
             rows = conn.execute(f'SELECT COUNT(*) FROM base."{table}"').fetchone()[0]
             conn.execute("INSERT INTO fts_meta(key, value) VALUES (?, ?)", (f"rows:{table}", str(rows)))
+        _build_as_of(conn)
         conn.executemany(
             "INSERT INTO fts_meta(key, value) VALUES (?, ?)",
             [("fingerprint", digest), ("version", FTS_VERSION), ("workspace", workspace.name)],
@@ -269,6 +275,42 @@ def _build_lists(conn: sqlite3.Connection, table: str) -> None:
     conn.execute(
         f'INSERT INTO "{score_table(table)}" (key, score) SELECT tid * {SCORE_KEY} + id, score FROM "{hot}" '
         "ORDER BY tid, id"
+    )
+
+
+def _build_as_of(conn: sqlite3.Connection) -> None:
+    """Write each ticket's as-of-cutoff columns over spans of cutoffs (:data:`~workgym.world.views.AS_OF_TABLE`).
+
+    One row per ticket and span ``[since, until)`` of cutoffs on which its as-of columns hold
+    (consecutive spans with the same values are merged; the last ends at
+    :data:`~workgym.world.views.SPAN_END`), computed by the very expressions an episode's view
+    ran per row before (:func:`~workgym.world.views.as_of_points_sql`).
+    """
+    from workgym.world.views import AS_OF_COLUMNS, AS_OF_TABLE, SPAN_END, as_of_points_sql, open_statuses
+
+    values = ", ".join(f'"{c}"' for c in AS_OF_COLUMNS)
+    # TEXT, as the ticket's own columns: SQLite flattens a view's UNION ALL into the query only
+    # when its arms' columns have the same affinity.
+    typed = ", ".join(f'"{c}" TEXT NOT NULL' for c in AS_OF_COLUMNS)
+    conn.execute(
+        f'CREATE TABLE "{AS_OF_TABLE}" (ticket_id TEXT NOT NULL, until NOT NULL, since TEXT NOT NULL, '
+        f"{typed}, PRIMARY KEY (ticket_id, until)) WITHOUT ROWID"
+    )
+    rows: list[tuple[object, ...]] = []
+    last: tuple[object, ...] | None = None  # the span being read: (ticket, since, *values)
+    for ticket, since, *shown in conn.execute(as_of_points_sql(open_statuses(conn, "base"))):
+        if last is not None and last[0] == ticket:
+            if list(last[2:]) == shown:
+                continue  # the same values: the span goes on
+            rows.append((ticket, since, *last[1:]))
+        elif last is not None:
+            rows.append((last[0], SPAN_END, *last[1:]))
+        last = (ticket, since, *shown)
+    if last is not None:
+        rows.append((last[0], SPAN_END, *last[1:]))
+    marks = ", ".join("?" for _ in range(3 + len(AS_OF_COLUMNS)))
+    conn.executemany(
+        f'INSERT INTO "{AS_OF_TABLE}" (ticket_id, until, since, {values}) VALUES ({marks})', rows
     )
 
 

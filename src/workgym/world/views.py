@@ -11,6 +11,11 @@ the overlay replaced or deleted, plus the overlay's rows. The visibility rules, 
 - a private channel, DM or group DM, and its messages, only to its members;
 - a ticket shows its status as of the cutoff (rolled back through its status history) and no
   resolution if it was resolved later.
+
+The ticket view reads those as-of columns from the sidecar's spans (:data:`AS_OF_TABLE`, written
+when the index is built by the same expressions), so SQLite flattens the view into each query
+and a ticket costs one seek; the episode's start rows run the expressions themselves, and
+tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -122,6 +127,13 @@ def visible(spec: TableSpec, scope: Scope, alias: str) -> list[str]:
     return conds
 
 
+AS_OF_COLUMNS: tuple[str, ...] = ("status", "resolution", "resolved", "updated")
+"""The ticket columns shown as they stood at the cutoff (the others are as stored)."""
+
+AS_OF_TABLE = "ticket_asof"
+"""The sidecar's table of each ticket's as-of columns over spans of cutoffs (see :func:`as_of_spans_sql`)."""
+
+
 def _as_of(spec: TableSpec, scope: Scope, alias: str, open_status: dict[str, str]) -> dict[str, str]:
     """Column expressions showing a base row as it stood at the cutoff (where history allows).
 
@@ -131,12 +143,26 @@ def _as_of(spec: TableSpec, scope: Scope, alias: str, open_status: dict[str, str
     """
     if spec.name != "ticket" or scope.cutoff is None:
         return {}
-    c = sql_literal(scope.cutoff)
+    return as_of_exprs(alias, sql_literal(scope.cutoff), open_status)
+
+
+def as_of_exprs(alias: str, cutoff: str, open_status: dict[str, str], schema: str = "main") -> dict[str, str]:
+    """The expressions of :data:`AS_OF_COLUMNS` for the ticket ``alias`` at the cutoff ``cutoff``.
+
+    Args:
+        alias: the ticket row's alias.
+        cutoff: an SQL expression giving the cutoff (a literal, or a column).
+        open_status: each project's usual open status (see :func:`open_statuses`).
+        schema: the schema holding the workspace's tables.
+    """
+    c = cutoff
     a = alias
+    event = f'{schema}."ticket_event"'
+    comment = f'{schema}."ticket_comment"'
     # Resolved after the cutoff; or with no resolution date, its status changed after the cutoff.
     later = (
         f"({a}.resolved != '' AND {a}.resolved > {c}) OR ({a}.resolved = '' AND {a}.resolution != '' AND "
-        f"EXISTS (SELECT 1 FROM main.ticket_event e WHERE e.ticket_id = {a}.id AND e.field = 'status' "
+        f"EXISTS (SELECT 1 FROM {event} e WHERE e.ticket_id = {a}.id AND e.field = 'status' "
         f"AND e.created > {c}))"
     )
     status = f"{a}.status"
@@ -146,23 +172,62 @@ def _as_of(spec: TableSpec, scope: Scope, alias: str, open_status: dict[str, str
         )
         status = (
             f"CASE WHEN {a}.resolved != '' AND {a}.resolved > {c} AND NOT EXISTS (SELECT 1 FROM "
-            f"main.ticket_event e WHERE e.ticket_id = {a}.id AND e.field = 'status') "
+            f"{event} e WHERE e.ticket_id = {a}.id AND e.field = 'status') "
             f"THEN CASE {a}.project {cases} ELSE {a}.status END ELSE {a}.status END"
         )
     return {
         "status": (
-            "COALESCE((SELECT e.from_value FROM main.ticket_event e WHERE e.ticket_id = "
+            f"COALESCE((SELECT e.from_value FROM {event} e WHERE e.ticket_id = "
             f"{a}.id AND e.field = 'status' AND e.created > {c} ORDER BY e.created, e.id LIMIT 1), {status})"
         ),
         "resolution": f"CASE WHEN {later} THEN '' ELSE {a}.resolution END",
         "resolved": f"CASE WHEN {later} THEN '' ELSE {a}.resolved END",
         "updated": (
             f"CASE WHEN {a}.updated > {c} THEN MAX({a}.created, "
-            f"COALESCE((SELECT MAX(x.created) FROM main.ticket_comment x WHERE x.ticket_id = {a}.id "
-            f"AND x.created <= {c}), ''), COALESCE((SELECT MAX(x.created) FROM main.ticket_event x "
+            f"COALESCE((SELECT MAX(x.created) FROM {comment} x WHERE x.ticket_id = {a}.id "
+            f"AND x.created <= {c}), ''), COALESCE((SELECT MAX(x.created) FROM {event} x "
             f"WHERE x.ticket_id = {a}.id AND x.created <= {c}), '')) ELSE {a}.updated END"
         ),
     }
+
+
+def open_statuses(conn: sqlite3.Connection, schema: str = "main") -> dict[str, str]:
+    """Each project's usual open status: the one most of its unresolved tickets have."""
+    open_status: dict[str, str] = {}
+    for project, status, _ in conn.execute(
+        f"SELECT project, status, COUNT(*) AS n FROM {schema}.\"ticket\" WHERE resolution = '' AND status != '' "
+        "GROUP BY project, status ORDER BY project, n DESC, status"
+    ):
+        open_status.setdefault(project, status)
+    return open_status
+
+
+SPAN_END = b""
+"""The ``until`` of a ticket's last span: a BLOB, which SQLite orders after every text (every cutoff)."""
+
+
+def as_of_points_sql(open_status: dict[str, str], schema: str = "base") -> str:
+    """A query of every ticket's as-of columns at each cutoff where one of them may change.
+
+    The as-of expressions compare the cutoff with times only (``x > c``, ``x <= c``, ``x``: a
+    ticket's created, updated and resolved, its comments' and events' times), so they are
+    constant on each span from one of those times up to the next. Evaluated at each time (and
+    at '', before all of them), in order, per ticket: ``(ticket_id, since, *AS_OF_COLUMNS)``.
+    The sidecar keeps the spans (:data:`AS_OF_TABLE`), and an episode's ticket view reads a
+    ticket's span for its cutoff instead of running the expressions for each row it shows.
+    """
+    t, comment, event = f'{schema}."ticket"', f'{schema}."ticket_comment"', f'{schema}."ticket_event"'
+    points = (
+        f"SELECT id AS ticket_id, '' AS c FROM {t} UNION SELECT id, created FROM {t} "
+        f"UNION SELECT id, updated FROM {t} UNION SELECT id, resolved FROM {t} "
+        f"UNION SELECT ticket_id, created FROM {comment} UNION SELECT ticket_id, created FROM {event}"
+    )
+    exprs = as_of_exprs("b", "p.c", open_status, schema)
+    cols = ", ".join(f'{exprs[c]} AS "{c}"' for c in AS_OF_COLUMNS)
+    return (
+        f"SELECT p.ticket_id, p.c, {cols} FROM ({points}) AS p JOIN {t} AS b ON b.id = p.ticket_id "
+        "ORDER BY p.ticket_id, p.c"
+    )
 
 
 def overlay_index_ddl(table: str) -> tuple[str, str]:
@@ -223,13 +288,7 @@ class Layout:
                 defaults[spec.name] = {r[1]: _default(r[2], r[4]) for r in info}
         finally:
             probe.close()
-        open_status: dict[str, str] = {}
-        for project, status, _ in conn.execute(
-            "SELECT project, status, COUNT(*) AS n FROM main.ticket WHERE resolution = '' AND status != '' "
-            "GROUP BY project, status ORDER BY project, n DESC, status"
-        ):
-            open_status.setdefault(project, status)
-        return cls(columns, defaults, ddl, open_status)
+        return cls(columns, defaults, ddl, open_statuses(conn))
 
     def script(self, scope: Scope) -> tuple[str, dict[str, str]]:
         """The SQL creating the overlay and views for ``scope``, and each table's as-of-cutoff query."""
@@ -253,6 +312,17 @@ class Layout:
             select = ", ".join(f'{as_of[c]} AS "{c}"' if c in as_of else f'b."{c}"' for c in cols)
             conds = visible(spec, scope, "b")
             start[name] = f'SELECT {select} FROM main."{name}" AS b WHERE ' + " AND ".join([*conds, "1"])
+            source = f'main."{name}" AS b'
+            if as_of and scope.cutoff is not None:
+                # The view reads the as-of columns from the sidecar's span for the cutoff (one
+                # seek a row, and a view SQLite can flatten into the query); the start rows, a
+                # row at a time, run the expressions themselves.
+                at = sql_literal(scope.cutoff)
+                source += (
+                    f' CROSS JOIN fts."{AS_OF_TABLE}" AS h ON h.ticket_id = b."{spec.key}" '
+                    f"AND h.until > {at} AND h.since <= {at}"
+                )
+                select = ", ".join(f'h."{c}" AS "{c}"' if c in as_of else f'b."{c}"' for c in cols)
             if spec.key is not None:
                 k = spec.key
                 conds += [
@@ -261,7 +331,7 @@ class Layout:
                 ]
             plain = ", ".join(f'"{c}"' for c in cols)
             statements.append(
-                f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}" AS b WHERE '
+                f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM {source} WHERE '
                 + " AND ".join([*conds, "1"])
                 + f' UNION ALL SELECT {plain} FROM ov."{name}"'
             )
