@@ -5,7 +5,12 @@ and chat corpora to stay fast; this script reads every corpus whole and prints, 
 the audit found and the time against a baseline that copies every row unchanged (the floor any
 rewrite of the store pays). Nothing personal is printed: counts only.
 
+With ``--together`` the corpora asked for are also ingested into one workspace and anonymized as
+one (people of one corpus may then be found in another's text, and every directory is one), the
+last line of the table.
+
     python benchmarks/bench_anonymize_real.py [--data ../shared/data] [--corpus NAME ...] [--workers 2]
+        [--together] [--only-together]
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--corpus", choices=sorted(CORPORA), nargs="*", default=sorted(CORPORA))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--together", action="store_true", help="also anonymize all as one workspace")
+    parser.add_argument("--only-together", action="store_true", help="only the one workspace of all")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"real corpora not found at {args.data}", file=sys.stderr)
@@ -44,8 +51,10 @@ def main() -> int:
     print(
         f"{'corpus':22} {'persons':>8} {'leaks':>6} {'withheld':>9} {'links':>17} {'seconds':>8} {'x copy':>7}"
     )
-    for corpus in args.corpus:
-        paths = [args.data / p for p in CORPORA[corpus]]
+    runs = [] if args.only_together else [(c, [args.data / p for p in CORPORA[c]]) for c in args.corpus]
+    if args.together or args.only_together:
+        runs.append(("all together", [args.data / p for c in args.corpus for p in CORPORA[c]]))
+    for corpus, paths in runs:
         if not all(p.exists() for p in paths):
             print(f"{corpus:22} not found under {args.data}; skipped")
             continue

@@ -196,7 +196,8 @@ def test_when_a_date_is_written_in_words_then_it_moves_in_the_same_words(
         "31 Feb 2019 is no day",  # no such day
         "Marching 3 2019 times",  # no month
         "in 2019 May 5",  # no date in words
-        "on 9/10/2019",  # September or October: only a locale can tell
+        "on 13/13/2019",  # no day in either order
+        "build 1.10.2019.5",  # a version that holds a date's shape
     ],
 )
 def test_when_words_only_look_like_a_date_then_they_stay(rewriter: Rewriter, text: str) -> None:

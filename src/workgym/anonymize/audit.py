@@ -10,7 +10,9 @@ kind, never the value itself. It also checks that the key itself is nowhere in t
 Each column is checked by what its plan (:data:`workgym.anonymize.rewrite.PLANS`) says it holds:
 a ``timezone`` column must hold an IANA zone name or nothing (a zone's words, ``Santiago`` of
 ``America/Santiago``, are no leak; anything else is, of kind ``timezone``); every other column,
-kept or rewritten, must hold no original identifier.
+kept or rewritten, must hold no original identifier. A person's own name and handle columns
+(:data:`workgym.anonymize.rewrite.OWN_FIELDS`) are read whole: a value that is all of the cell (or
+of one element of its list) leaks whatever its context, as the rewrite replaces it there.
 
 Link preservation is the share of the original workspace's resolved references that, once the
 anonymized workspace is linked again from its own text, still resolve from the same record and
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workgym.anonymize.directory import SYSTEM_SUBTYPES, Matcher
-from workgym.anonymize.rewrite import PLANS, TIMEZONE, is_zone
+from workgym.anonymize.rewrite import OWN_FIELDS, PLANS, TIMEZONE, is_zone
 from workgym.model import Ref
 
 MAX_LOCATIONS = 100
@@ -66,6 +68,7 @@ def scan_leaks(
         columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
         subtype_at = columns.index("subtype") if table == "message" else -1
         zones = {c for c in columns if plans.get(table, {}).get(c) == TIMEZONE}
+        own = {c for c in columns if plans.get(table, {}).get(c) in OWN_FIELDS}
         for rowid, *values in conn.execute(f'SELECT rowid, * FROM "{table}" ORDER BY rowid'):
             system = subtype_at >= 0 and values[subtype_at] in SYSTEM_SUBTYPES
             for column, value in zip(columns, values, strict=True):
@@ -77,7 +80,7 @@ def scan_leaks(
                     if not is_zone(value):
                         leak(table, column, rowid, "timezone")
                     continue
-                for span in matcher.find(value, system=system):
+                for span in matcher.find(value, system=system, whole=column in own):
                     leak(table, column, rowid, span.kind)
     return report
 

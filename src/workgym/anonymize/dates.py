@@ -5,8 +5,16 @@ A reply quotes the time of the mail it answers (``On Wed, May 29, 2019 at 12:22,
 beside the moved date of the reply, it would give the date offset away, so
 :mod:`workgym.anonymize.rewrite` moves it by the offset, in the same words (:func:`move`). A
 month or weekday inside such a date is a date, not a name (``Jan``, ``May``): the directory's
-matcher asks :func:`in_date`. Day-month orders that only a locale can settle (``9/10/2019``) are
-left alone.
+matcher asks :func:`in_date`.
+
+Dates of numbers alone (``9/10/2019``, ``10.09.2019``, ``10-09-2019``, with a time after or not)
+are moved too (:func:`numeric_dates`, :func:`move_numeric`). Their order is what the date itself
+says when one field is over 12 (``24/9/2019`` is day first), else what the other such dates of the
+same text say, else the habit of the separator (dots day first, as in Europe; slashes and dashes
+month first). Where that is only a habit, the reading chosen is one whose moved date is a real
+date in both orders when there is such a reading, so that a reader of the other habit never
+meets an impossible date (``9/24/2019`` read day first); the moved date is written with the same
+separator and padding.
 """
 
 from __future__ import annotations
@@ -107,3 +115,88 @@ def in_date(text: str, start: int, end: int) -> bool:
         if m.start() <= start and end <= m.end() and date_of(m) is not None:
             return True
     return False
+
+
+DATE_NUMERIC = re.compile(
+    # Not inside a word, a path or a longer number, but a file name's "_" is a boundary.
+    r"(?<![^\W_])(?<![/.:\-])(?P<first>3[01]|[12]\d|0?[1-9])(?P<sep>[/.\-])"
+    r"(?P<second>3[01]|[12]\d|0?[1-9])(?P=sep)(?P<year>(?:19|20)\d\d)(?![^\W_]|[/\-]|[.:]\d)"
+)
+"""A date of numbers with the year last: ``9/10/2019``, ``10.09.2019``, ``notes_31-12-2019.txt``."""
+
+DAY_FIRST, MONTH_FIRST = "dm", "md"
+_HABIT = {".": DAY_FIRST, "/": MONTH_FIRST, "-": MONTH_FIRST}
+"""The order a separator's dates are written in when nothing in the text says otherwise."""
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _order_of(first: int, second: int, year: int) -> str | None:
+    """The only order in which ``first``/``second`` make a real date, or None (both or neither)."""
+    as_md, as_dm = _real(year, first, second), _real(year, second, first)
+    if as_md == as_dm:
+        return None
+    return MONTH_FIRST if as_md else DAY_FIRST
+
+
+def numeric_dates(text: str) -> list[tuple[re.Match[str], str]]:
+    """Every date of numbers in ``text`` that names a real day, with the order to read it in.
+
+    The order is ``"md"`` (month first) or ``"dm"`` (day first); see the module's docstring.
+    """
+    found = list(DATE_NUMERIC.finditer(text))
+    if not found:
+        return []
+    said: dict[str, set[str]] = {}
+    for m in found:
+        order = _order_of(int(m["first"]), int(m["second"]), int(m["year"]))
+        if order is not None:
+            said.setdefault(m["sep"], set()).add(order)
+    out = []
+    for m in found:
+        first, second, year = int(m["first"]), int(m["second"]), int(m["year"])
+        order = _order_of(first, second, year)
+        if order is None:
+            if not (_real(year, first, second) and _real(year, second, first)):
+                continue  # no real day in either order
+            told = said.get(m["sep"], set())
+            order = next(iter(told)) if len(told) == 1 else ""
+        out.append((m, order))
+    return out
+
+
+def _write(m: re.Match[str], day: datetime, order: str) -> str:
+    padded = m["first"].startswith("0") or m["second"].startswith("0")
+    fields = (day.month, day.day) if order == MONTH_FIRST else (day.day, day.month)
+    a, b = (f"{f:02d}" if padded else str(f) for f in fields)
+    return f"{a}{m['sep']}{b}{m['sep']}{day.year}"
+
+
+def move_numeric(m: re.Match[str], order: str, shift: timedelta) -> str:
+    """The date of ``m`` (a match of :data:`DATE_NUMERIC`) moved by ``shift``, written as it was.
+
+    Args:
+        m: the date.
+        order: ``"md"`` or ``"dm"`` as the text settles it; ``""`` when only the separator's
+            habit can: then a reading whose moved date is real in both orders is preferred.
+        shift: the offset.
+    """
+    first, second, year = int(m["first"]), int(m["second"]), int(m["year"])
+    habit = _HABIT[m["sep"]]
+    orders = [order] if order else [habit, DAY_FIRST if habit == MONTH_FIRST else MONTH_FIRST]
+    written = []
+    for reading in orders:
+        month, day = (first, second) if reading == MONTH_FIRST else (second, first)
+        if not _real(year, month, day):
+            continue
+        moved = datetime(year, month, day) + shift
+        written.append(_write(m, moved, reading))
+        if order or (moved.day <= 12):  # real read either way (a month is always a real day)
+            return written[-1]
+    return written[0] if written else m.group(0)

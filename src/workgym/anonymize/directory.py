@@ -42,13 +42,14 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import ahocorasick
 from faker.providers.lorem.en_US import Provider as _Lorem
 
 from workgym.anonymize.dates import in_date
 from workgym.anonymize.spans import Span
-from workgym.anonymize.words import HOST_LABELS, TOOL_WORDS, english_words, is_word
+from workgym.anonymize.words import HOST_LABELS, TOOL_WORDS, english_words, is_label_word, is_word
 from workgym.store import rows
 
 PUBLIC_DOMAINS: frozenset[str] = frozenset(
@@ -296,6 +297,25 @@ def registrable(domain: str) -> str:
     return ".".join(labels[-2:])
 
 
+PUBLIC_HOSTS: frozenset[str] = frozenset(
+    {"lore.kernel.org", "lkml.kernel.org", "patchwork.kernel.org", "git.kernel.org", "bugzilla.kernel.org"}
+)
+"""Public services under a domain whose addresses are people's: a link's host there names no one.
+
+A link to a list archive (``https://lore.kernel.org/r/<id>``) must keep its host to stay a link;
+the domain's addresses (``jo@kernel.org``) are still mapped.
+"""
+_HOST_CHAR = re.compile(r"[A-Za-z0-9.\-]")
+
+
+def _in_public_host(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends a host name of :data:`PUBLIC_HOSTS` (``lore.`` + ``kernel.org``)."""
+    at = start
+    while at > 0 and _HOST_CHAR.match(text, at - 1) and start - at < 64:
+        at -= 1
+    return text[at:end].lower().lstrip(".-") in PUBLIC_HOSTS and not (at > 0 and text[at - 1] == "@")
+
+
 def is_public_domain(domain: str) -> bool:
     """Whether ``domain`` (or the domain it is under) is one the public shares."""
     domain = domain.lower()
@@ -475,7 +495,14 @@ def lower_same_length(text: str) -> str:
 class Matcher:
     """Finds every directory value in a text (see the module doc for the matching rules)."""
 
-    def __init__(self, values: Iterable[tuple[str, Entry]]) -> None:
+    def __init__(self, values: Iterable[tuple[str, Entry]], ticket_prefixes: Iterable[str] = ()) -> None:
+        """Index ``values``; a known project's ticket key (``MOD-12``) is never read as a value.
+
+        Args:
+            values: (lower-cased value, entry) pairs.
+            ticket_prefixes: the workspace's ticket project prefixes, as written.
+        """
+        self._prefixes = frozenset(ticket_prefixes)
         grouped: dict[str, list[Entry]] = defaultdict(list)
         for key, entry in values:
             grouped[key].append(entry)
@@ -486,12 +513,15 @@ class Matcher:
         if grouped:
             self._automaton.make_automaton()
 
-    def find(self, text: str, *, system: bool = False) -> list[Span]:
+    def find(self, text: str, *, system: bool = False, whole: bool = False) -> list[Span]:
         """Candidate spans of every known value in ``text``.
 
         Args:
             text: the text to search.
             system: the text is a system line (a join or quit), where every handle is a handle.
+            whole: the text is a person's own field (a name or handle column, or a JSON list of
+                them), where a value that is all of the text, or all of one quoted element, is
+                that value whatever its case or context (a display name that is a word-like handle).
         """
         if not self.size or not text:
             return []
@@ -505,15 +535,94 @@ class Matcher:
                 continue
             if end < n and _is_word(text[end]) and _is_word(text[last]):
                 continue
+            if (
+                self._prefixes
+                and end + 1 < n
+                and text[end] == "-"
+                and text[end + 1].isdigit()
+                and text[start:end] in self._prefixes
+            ):
+                continue  # a ticket key of the workspace's own project (MOD-12): a link, not Mod
+            entire = whole and (start == 0 or text[start - 1] == '"') and (end == n or text[end] == '"')
+            label: bool | None = None  # computed once, when a gated entry needs it
             for entry in entries:
-                if entry.capitalised and not text[start].isupper():
+                if (entry.capitalised or entry.structural) and not entire:
+                    if label is None:
+                        label = is_field_label(text, start, end)
+                    if label:
+                        continue  # a header or trailer label (``Link:``, ``Date:``), never a name
+                if (
+                    entry.kind == "domain"
+                    and start > 0
+                    and text[start - 1] == "."
+                    and _in_public_host(text, start, end)
+                ):
+                    continue  # lore.kernel.org in a link: a public archive, not the organisation
+                if entry.capitalised and not entire and not text[start].isupper():
                     continue
-                if entry.capitalised and in_date(text, start, end):
+                if entry.capitalised and not entire and in_date(text, start, end):
                     continue  # the month of a date (``Jan 1, 2022``), not someone called Jan
-                if entry.structural and not (system or _handle_context(text, start, end)):
+                if entry.structural and not (entire or system or _handle_context(text, start, end)):
                     continue
                 out.append(Span(entry.kind, start, end, entry.confidence, entry.layer, entry.entity))
         return out
+
+
+_FIELD_LINE = re.compile(r"[ \t>]*([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(?:[ \t]|$)")
+"""A header or trailer line, after any quote marks: ``Signed-off-by: ...``, ``> Link: ...``."""
+_FIELD_LINE_ANYWHERE = re.compile(
+    r"^[ \t>]*([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(?:[ \t]|$)", re.MULTILINE
+)
+
+HEADER_NAMES: frozenset[str] = frozenset(
+    {
+        "from", "to", "cc", "bcc", "subject", "date", "sent", "reply-to", "message-id", "in-reply-to",
+        "references", "sender", "organization", "organisation", "x-mailer", "user-agent",
+        "content-type", "mime-version", "importance",
+    }
+)  # fmt: skip
+"""Mail header names that mark a block of lines as headers (a quoted or forwarded mail's)."""
+
+
+def _is_trailer(label: str) -> bool:
+    """Whether a line's label is a trailer's or a header's by its shape: ``Acked-by``, ``Reply-To``, ``From``.
+
+    A label of several parts is one when its last part is an everyday word that is no name
+    (``by``, ``to``, ``id``; ``Anna-Maria`` is no label); a label of one part when it is a header name.
+    """
+    low = label.lower()
+    head, dash, last = low.rpartition("-")
+    return low in HEADER_NAMES or bool(dash and head and last in english_words())
+
+
+def is_field_label(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is (part of) the label of a header or trailer line.
+
+    The label opens its line (after quote marks and indentation) and is followed by ``:``. A label
+    shaped like a trailer or header (:func:`_is_trailer`: ``Signed-off-by``, ``Acked-by``,
+    ``Date``) is one wherever it stands. A one-word label (``Link``, ``Fixes``, also a surname)
+    is one when it is an everyday word (:func:`workgym.anonymize.words.is_label_word`, names
+    included) and the text has another trailer or header line: ``Mark: can you look?`` in a chat
+    message with none is a name, and is replaced.
+    """
+    if not (end < len(text) and text[end] in ":-"):
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    match = _FIELD_LINE.match(text, line_start)
+    if match is None or not (match.start(1) <= start and end <= match.end(1)):
+        return False
+    label = match[1]
+    if _is_trailer(label):
+        return True
+    if "-" in label or not is_label_word(label):
+        return False  # Anna-Maria: a name of two parts, not a trailer's shape
+    return any(at != line_start for at in _trailer_lines(text))
+
+
+@lru_cache(maxsize=64)
+def _trailer_lines(text: str) -> tuple[int, ...]:
+    """Where the trailer and header lines of ``text`` start (once per text, however many labels it has)."""
+    return tuple(m.start() for m in _FIELD_LINE_ANYWHERE.finditer(text) if _is_trailer(m[1]))
 
 
 def _handle_context(text: str, start: int, end: int) -> bool:

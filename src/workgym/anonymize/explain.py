@@ -41,9 +41,11 @@ from workgym.anonymize.rewrite import (
     MESSAGE_ID,
     NAME,
     NAMES,
+    OWN_FIELDS,
     PLANS,
     PROSE,
     REACTIONS,
+    RECORD_ID,
     SOURCE_PATH,
     STRUCT,
     TIMEZONE,
@@ -72,7 +74,9 @@ CAUSES: dict[str, str] = {
 }
 """Every cause, with what it means and what to do about it."""
 
-TEXT_PLANS: frozenset[str] = frozenset({PROSE, STRUCT, LIST, NAME, NAMES, MESSAGE_ID, REACTIONS, SOURCE_PATH})
+TEXT_PLANS: frozenset[str] = frozenset(
+    {PROSE, STRUCT, RECORD_ID, LIST, NAME, NAMES, MESSAGE_ID, REACTIONS, SOURCE_PATH}
+)
 """Column plans whose values go through the detection layers (every other plan rewrites an id)."""
 
 _TEXT_TABLES = frozenset({"ref"})
@@ -187,7 +191,7 @@ def find_leaks(
                         )
                     continue
                 in_text = how in TEXT_PLANS or (not plan and table in _TEXT_TABLES)
-                for span in matcher.find(value, system=system):
+                for span in matcher.find(value, system=system, whole=how in OWN_FIELDS):
                     text = value[span.start : span.end]
                     cause, learned_how = _attribute(
                         text.lower(),

@@ -673,8 +673,103 @@ def _coordinated(text: str, pending: list[_Group], found: list[Span]) -> list[Sp
     return taken
 
 
+_NAME_WORD = r"[A-Z\u00c0-\u00de][\w'’\-]*[^\W\d_]"
+_INVERTED = re.compile(
+    rf"(?P<last>{_NAME_WORD}(?:[ \t]{_NAME_WORD})?),[ \t]*"
+    rf"(?P<first>{_NAME_WORD}(?:[ \t]+[A-Z]\.?(?![\w]))?(?:[ \t]{_NAME_WORD})?)"
+    r"(?=[ \t]*(?:;|<|\(|\[|\r?\n|$))"
+)
+"""``Lastname, Firstname`` as Outlook and Exchange list people, an item of a ``;`` list or a header."""
+_HEADER_LINE = re.compile(
+    r"^[> \t]*(?:to|cc|bcc|from|sent by|sent to|attendees|required|optional|reviewers?|on behalf of)"
+    r"[ \t]*:[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SIGN_OFF_INITIALS = re.compile(
+    r"(?:^|\n)[> \t]*(?i:thanks|thank you|thx|cheers|regards|best regards|best|br|bye|ciao|--)[ \t]*[,!.]?"
+    r"[ \t]*(?:\r?\n[> \t]*|[ \t]+)(?P<initials>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)[ \t]*(?=\r?\n|$)"
+)
+"""Initials signing a mail (``Thanks,\nJD``, ``Regards, J.D.``)."""
+
+
+def _inverted_names(text: str, lex: Lexicon) -> list[Span]:
+    """``Doe, Jane; Smith, John`` in a To/Cc/From line or a ``;`` list: each name at 0.9.
+
+    An item is taken with a listed given name or surname that is no English word; in a header line
+    one such item is enough, elsewhere the list needs two items joined by ``;``. An item of no
+    listed word (``Vandervoort, Kees``) is taken beside one that is, in the same list, unless a
+    word of it is English, a place or a stop word.
+    """
+    if ", " not in text and ",\t" not in text:
+        return []
+    headers = [(m.start(), m.end()) for m in _HEADER_LINE.finditer(text)]
+    found = list(_INVERTED.finditer(text))
+    # 0: not a name; 1: a name if listed beside a name; 2: a name
+    levels: list[int] = []
+    joined: list[bool] = []  # joined by ";" to the next item
+    for i, m in enumerate(found):
+        following = found[i + 1] if i + 1 < len(found) else None
+        joined.append(
+            following is not None
+            and following.start() - m.end() <= 3
+            and text[m.end() : following.start()].strip() == ";"
+        )
+        words = [w.lower() for w in re.findall(r"[^\W\d_][\w'’\-]*", m.group(0)) if len(w) > 1]
+        in_header = any(start <= m.start() and m.end() <= end for start, end in headers)
+        if not words or any(w in STOP_WORDS for w in words):
+            levels.append(0)
+        elif not in_header and any(w in lex.common or _english(w) for w in words):
+            levels.append(0)  # Paris, France; Austin, Texas: places listed as people are
+        elif any(_listed(w, lex) and not _english(w) for w in words):
+            levels.append(2 if in_header else 1)
+        else:
+            levels.append(1 if not any(_english(w) for w in words) else 0)
+    out: list[Span] = []
+    at = 0
+    while at < len(found):  # each run of items joined by ";"
+        end = at
+        while joined[end]:
+            end += 1
+        run = range(at, end + 1)
+        named = any(levels[i] == 2 for i in run) or (
+            len(run) > 1 and any(levels[i] and _any_listed(found[i], lex) for i in run)
+        )
+        for i in run:
+            if levels[i] == 2 or (named and levels[i]):
+                for group in ("last", "first"):
+                    out.append(Span("person", found[i].start(group), found[i].end(group), 0.9, "names"))
+        at = end + 1
+    return out
+
+
+def _any_listed(m: re.Match[str], lex: Lexicon) -> bool:
+    return any(
+        _listed(w.lower(), lex) and not _english(w.lower()) for w in re.findall(r"[^\W\d_][\w'’\-]*", m[0])
+    )
+
+
+_NOT_INITIALS = _words("ok ps pps fyi tbd tia asap imo imho afaik btw lgtm nb eod eom wip ack nak rfc")
+"""Capitals that sign off a mail but name no one."""
+
+
+def _signed_initials(text: str) -> list[Span]:
+    """Initials alone after a sign-off, at 0.85."""
+    return [
+        Span("person", m.start("initials"), m.end("initials"), 0.85, "names")
+        for m in _SIGN_OFF_INITIALS.finditer(text)
+        if m["initials"].replace(".", "").lower() not in _NOT_INITIALS | STOP_WORDS
+    ]
+
+
 def detect_names(text: str) -> list[Span]:
     """Spans of person names (kind ``person``, layer ``names``) in ``text``."""
     if not text:
         return []
-    return _name_spans(text, lexicon(), lower=text.islower())
+    lex = lexicon()
+    spans = _name_spans(text, lex, lower=text.islower())
+    if "," in text:
+        spans += _inverted_names(text, lex)
+    if "\n" in text or "," in text:
+        spans += _signed_initials(text)
+    spans.sort(key=lambda span: span.start)
+    return spans

@@ -225,6 +225,28 @@ _PHONE_LABEL_AFTER = re.compile(
     r"[ \t\-]*\(?(?:office|home|work|mobile|mob|cell|fax|tel|phone)\b", re.IGNORECASE
 )
 _EXTENSION = re.compile(r"[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6}$", re.IGNORECASE)
+_ID_CUE = re.compile(
+    r"(?:(?<![\w./\-])(?:ids?|identifier|ref|reference|order|ticket|issue|case|comment|build|job|run|"
+    r"invoice|bug|pr|rev|revision|item|record|row|key|commit|change|changeset|patch|event|task|"
+    r"message|msg|post|thread|node)\b[ \t]*(?:no\.?|nr\.?|number|num)?"
+    r"|#)[ \t]*[:#=]?[ \t]*$",
+    re.IGNORECASE,
+)
+"""An id's label right before a number (``comment 194980-1``, ``ID: 5550-12345``, ``#12345678``)."""
+
+
+def id_like(number: str) -> bool:
+    """Whether a digit-group value reads as a record id, not a phone (``194980-1``, ``2024-000123``).
+
+    Two groups of which the last is one digit (a revision, a copy or a check digit) is no
+    numbering plan's grouping; nor is a year joined by a dash to a serial (``2024-000123``).
+    """
+    parts = re.findall(r"\d+", number)
+    if len(parts) != 2 or number.startswith(("+", "00", "(")):
+        return False
+    if len(parts[1]) == 1:
+        return True
+    return len(parts[0]) == 4 and 1970 <= int(parts[0]) <= 2039 and len(parts[1]) >= 4 and "-" in number
 
 
 def _own_line(text: str, start: int, end: int) -> bool:
@@ -275,6 +297,10 @@ def _phones(text: str) -> Iterator[Span]:
         international = number.startswith(("+", "00"))
         if (sum(len(p) == 1 for p in parts) > 1 and not international) or (groups == 2 and "." in number):
             continue  # a row of small numbers, a decimal
+        if id_like(number) or (
+            _cued(text, m.start(), _ID_CUE, 30) and not _cued(text, m.start(), _PHONE_WORD, 30)
+        ):
+            continue  # a record id: 194980-1, "comment 5550-12345"
         if "." in number and (
             re.search(r"(?:^|\.)\d(?:\.|$)", number) or _cued(text, m.start(), _VERSION_CUE, 25)
         ):

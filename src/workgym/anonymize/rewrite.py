@@ -31,7 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workgym.anonymize.config import AnonConfig
-from workgym.anonymize.dates import DATE_IN_WORDS, DATE_WITH_SLASHES, MONTHS, date_of, move
+from workgym.anonymize.dates import (
+    DATE_IN_WORDS,
+    DATE_NUMERIC,
+    DATE_WITH_SLASHES,
+    MONTHS,
+    date_of,
+    move,
+    move_numeric,
+    numeric_dates,
+)
 from workgym.anonymize.detect import CandidateCache, Layer, TextDetector
 from workgym.anonymize.directory import (
     LOCAL_SUFFIXES,
@@ -39,6 +48,7 @@ from workgym.anonymize.directory import (
     Directory,
     Entry,
     Matcher,
+    is_field_label,
     is_public_domain,
     registrable,
 )
@@ -58,7 +68,7 @@ PROSE, STRUCT, TIME, KEEP, LIST, TICKET, MAIL_ID, MAIL_IDS, EVENT_ID, MESSAGE_ID
     "event_id",
     "message_id",
 )
-HANDLE, REACTIONS, TIMEZONE = "handle", "reactions", "timezone"
+HANDLE, REACTIONS, TIMEZONE, RECORD_ID = "handle", "reactions", "timezone", "record_id"
 IDENTITY_KEY, PERSON_KEY, NAME, NAMES, HANDLES, EMAILS, PHONES, SOURCE_PATH, HASH, RRULE = (
     "identity_key",
     "person_key",
@@ -104,7 +114,7 @@ PLANS: dict[str, dict[str, str]] = {
         "parent": TICKET, "environment": PROSE, "source_id": KEEP,
     },
     "ticket_comment": {
-        "id": STRUCT, "ticket_id": TICKET, "body": PROSE, "locator": STRUCT, "author": KEEP,
+        "id": RECORD_ID, "ticket_id": TICKET, "body": PROSE, "locator": STRUCT, "author": KEEP,
         "created": TIME, "updated": TIME, "source_id": KEEP,
     },
     "ticket_link": {
@@ -112,11 +122,11 @@ PLANS: dict[str, dict[str, str]] = {
         "locator": STRUCT, "source_id": KEEP,
     },
     "ticket_event": {
-        "id": STRUCT, "ticket_id": TICKET, "field": KEEP, "locator": STRUCT, "author": KEEP,
+        "id": RECORD_ID, "ticket_id": TICKET, "field": KEEP, "locator": STRUCT, "author": KEEP,
         "created": TIME, "from_value": PROSE, "to_value": PROSE, "source_id": KEEP,
     },
     "document": {
-        "id": STRUCT, "title": PROSE, "body": PROSE, "text": PROSE, "format": KEEP, "locator": STRUCT,
+        "id": RECORD_ID, "title": PROSE, "body": PROSE, "text": PROSE, "format": KEEP, "locator": STRUCT,
         "url": STRUCT, "author": KEEP, "created": TIME, "updated": TIME, "source_id": KEEP,
     },
     "email": {
@@ -139,7 +149,9 @@ PLANS: dict[str, dict[str, str]] = {
 
 ``keep`` columns hold the tools' vocabularies, counts, flags and person ids; ``timezone`` keeps an
 IANA zone name (``America/Santiago``) and clears anything else; ``reactions`` rewrites each emoji
-name as the same name is rewritten in text (a custom emoji is often a person's handle).
+name as the same name is rewritten in text (a custom emoji is often a person's handle);
+``record_id`` is a row's own id, rewritten as structure but never read as a number that
+identifies someone (``194980-1`` is a comment, not a phone), so ids stay distinct.
 """
 
 REBUILT: dict[str, tuple[str, ...]] = {
@@ -163,6 +175,8 @@ _TIME_IN_TEXT = re.compile(
     r"(?![^\W_])(?!-\d)"
     r"|(?<=/p)\d{16}(?!\d)"  # the time of a Slack permalink (/archives/C…/p1616519608110500)
 )
+_ID_NUMBER_KINDS = frozenset({"phone", "credit_card", "ssn", "national_id", "driver_license", "iban"})
+"""Pattern kinds that a record id's digits may spell by chance, and that an id never is."""
 _REFERENCE_LIKE = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b|https?://|\b[0-9a-f]{7,40}\b|#\d+")
 """What a guessing layer must not swallow: ticket keys, URLs, commit shas, issue numbers."""
 _GUESSING_LAYERS = frozenset({"names", "ner"})
@@ -218,7 +232,7 @@ class Rewriter:
         for kind, words in sorted(config.dictionaries.items()):
             values.extend((w.lower(), Entry(kind, "", "value", layer="config")) for w in words)
         values.extend(plan.learned)
-        self.matcher = Matcher(values)
+        self.matcher = Matcher(values, directory.ticket_prefixes)
         # No surrogate may be an original value, nor the label of an original domain (``rice`` of
         # ``rice.edu``, which is a word and so not a value of its own).
         taken = frozenset(k for k, _ in values) | {
@@ -262,14 +276,22 @@ class Rewriter:
 
     # -- text -----------------------------------------------------------------------------------
 
-    def candidates(self, text: str, *, prose: bool, system: bool = False) -> list[Span]:
-        """Every layer's candidate spans in ``text`` (allowed values left out)."""
-        spans = self.matcher.find(text, system=system)
+    def candidates(
+        self, text: str, *, prose: bool, system: bool = False, record_id: bool = False, whole: bool = False
+    ) -> list[Span]:
+        """Every layer's candidate spans in ``text`` (allowed values left out).
+
+        With ``record_id`` the text is a row's own id: a number found in it by its shape alone
+        (a phone, a card) is part of the id, not a person's. With ``whole`` the text is a person's
+        own name field (see :meth:`workgym.anonymize.directory.Matcher.find`).
+        """
+        # Known values (the directory's and the learned ones) are replaced wherever the audit looks
+        # for them, by the one rule both read (Matcher.find); only fresh guesses are held back
+        # where they touch a reference (_without_risky_guesses).
+        known = self.matcher.find(text, system=system, whole=whole)
         # A website found by its shape alone stays: public sites are what links point at, and the
         # domains of the workspace's own people and organisations are the directory's to map.
-        spans += (
-            s for s in self._free_text(text, prose) if not (s.kind == "domain" and s.layer == "pattern")
-        )
+        spans = [s for s in self._free_text(text, prose) if not (s.kind == "domain" and s.layer == "pattern")]
         for kind, pattern in self.patterns:
             spans.extend(
                 Span(kind, m.start(), m.end(), 1.0, "config")
@@ -280,6 +302,10 @@ class Rewriter:
             spans.append(Span("date", m.start(), m.end(), 0.5, "pattern"))
         for found in (DATE_IN_WORDS.finditer(text), DATE_WITH_SLASHES.finditer(text)):
             spans.extend(Span("date", m.start(), m.end(), 0.5, "pattern") for m in found if date_of(m))
+        if "/" in text or "." in text or "-" in text:  # 9/10/2019, 10.09.2019: the order rides along
+            spans.extend(
+                Span("date", m.start(), m.end(), 0.5, "pattern", order) for m, order in numeric_dates(text)
+            )
         if "@" in text:
             spans.extend(_message_ids_in_text(text))
         if self.ticket_re is not None:
@@ -288,7 +314,12 @@ class Rewriter:
             )
         if self.allow:
             spans = [s for s in spans if not self._allowed(text[s.start : s.end])]
-        return self._without_risky_guesses(text, spans)
+        if record_id:
+            spans = [s for s in spans if not (s.layer == "pattern" and s.kind in _ID_NUMBER_KINDS)]
+        spans = self._without_risky_guesses(text, spans)
+        if self.allow:
+            known = [s for s in known if not self._allowed(text[s.start : s.end])]
+        return known + spans
 
     def _free_text(self, text: str, prose: bool) -> Sequence[Span]:
         """The free-text layers' candidates, computed once per text and run (within the cache's budget)."""
@@ -300,10 +331,13 @@ class Rewriter:
         return found
 
     def _without_risky_guesses(self, text: str, spans: list[Span]) -> list[Span]:
-        """Drop guesses (names, NER) that touch a reference or are a word of the tools' vocabulary.
+        """Drop fresh guesses (names, NER) that touch a reference, are a word of the tools' vocabulary or a label.
 
         A guess overlapping a ticket key, URL, sha or ``#N`` would cut a link the workspace keeps;
-        a project key or status is never a name.
+        a project key or status is never a name, nor is the label of a header or trailer line
+        (``Link:`` among ``Signed-off-by:`` lines, see :func:`workgym.anonymize.directory.is_field_label`). Values already known (learned at the threshold,
+        or the directory's) are not guesses: the audit looks for them everywhere, so the rewrite
+        replaces them everywhere, but in a ticket key of the workspace's own project.
         """
         if not any(s.layer in _GUESSING_LAYERS for s in spans):
             return spans
@@ -314,6 +348,7 @@ class Rewriter:
             if span.layer in _GUESSING_LAYERS and (
                 text[span.start : span.end].lower() in common
                 or any(start < span.end and span.start < end for start, end in references)
+                or is_field_label(text, span.start, span.end)
             ):
                 continue
             kept.append(span)
@@ -342,8 +377,33 @@ class Rewriter:
             self.counts.update(self._struct_counts[text])
         return found
 
-    def _rewrite(self, text: str, *, prose: bool, system: bool, entity: str = "") -> str:
-        spans = self.candidates(text, prose=prose, system=system)
+    def record_id(self, value: str) -> str:
+        """A row's own id rewritten as structure, no digit run in it read as a phone or card."""
+        if not value:
+            return value
+        cache = self._struct_cache
+        found = cache.get("\0id\0" + value)
+        if found is None:
+            counts = Counter(self.counts)
+            found = self._rewrite(value, prose=False, system=False, record_id=True)
+            if len(cache) < 200_000:
+                cache["\0id\0" + value] = found
+                self._struct_counts["\0id\0" + value] = self.counts - counts
+        else:
+            self.counts.update(self._struct_counts["\0id\0" + value])
+        return found
+
+    def _rewrite(
+        self,
+        text: str,
+        *,
+        prose: bool,
+        system: bool,
+        entity: str = "",
+        record_id: bool = False,
+        whole: bool = False,
+    ) -> str:
+        spans = self.candidates(text, prose=prose, system=system, record_id=record_id, whole=whole)
         if entity:  # a value several people share (two John Vogts) names this row's person here
             own = {(s.start, s.end, s.kind) for s in spans if s.entity == entity}
             spans = [s for s in spans if s.entity == entity or (s.start, s.end, s.kind) not in own]
@@ -384,7 +444,7 @@ class Rewriter:
         if kind == "street_address":
             return s.street_address(value)
         if kind == "date":
-            return self._time(value)
+            return self._time(value, span.entity)
         if kind == "message_id":
             return self.mail_id(value)
         if kind == "ticket_key":
@@ -394,11 +454,15 @@ class Rewriter:
             return s.formatted("ipv6", value.lower())
         return s.formatted(kind, value)
 
-    def _time(self, value: str) -> str:
+    def _time(self, value: str, order: str = "") -> str:
+        """A date or time written in text, moved by the offset (``order``: of a date of numbers)."""
         s = self.surrogates
         written = DATE_IN_WORDS.fullmatch(value) or DATE_WITH_SLASHES.fullmatch(value)
         if written is not None:
             return move(written, s.shift)
+        numeric = DATE_NUMERIC.fullmatch(value)
+        if numeric is not None:
+            return move_numeric(numeric, order, s.shift)
         year, dash, month = value.partition("-")
         if dash and month in MONTHS:  # an archive's month: the month its middle moves to
             moved = s.shift_iso(f"{year}-{MONTHS.index(month) + 1:02d}-15")
@@ -459,7 +523,7 @@ class Rewriter:
         m = _SLACK_ID.fullmatch(value)
         if m:
             return f"{self.text(m[1], prose=False)}:{self.surrogates.shift_epoch(int(m[2]))}.{m[3]}"
-        return self.text(value, prose=False)
+        return self.record_id(value)
 
     def reaction(self, value: str) -> str:
         """A reaction ``name:count``, its emoji name rewritten as the same name is in text."""
@@ -512,6 +576,8 @@ class Rewriter:
             return self.text(value, prose=True, system=system)
         if how == STRUCT:
             return self.text(value, prose=False, system=system)
+        if how == RECORD_ID:
+            return self.record_id(value)
         if how == TIME:
             return s.shift_iso(value)
         if how == TIMEZONE:
@@ -556,16 +622,23 @@ class Rewriter:
         raise ValueError(f"unknown column plan {how!r}")
 
     def _own_name(self, value: str, person: str) -> str:
-        """A name in a person's (or identity's) own row: where others share it, it is theirs."""
-        return (
-            self._rewrite(value, prose=False, system=False, entity=person)
-            if person
-            else self.text(value, prose=False)
-        )
+        """A name in a person's (or identity's) own row: where others share it, it is theirs.
+
+        The whole value is a name or handle whatever it looks like (a display name that is the
+        person's handle ``big-data-fan``, made of words, is still their handle): the audit reads
+        these columns by the same rule (:data:`OWN_FIELDS`).
+        """
+        if person:
+            return self._rewrite(value, prose=False, system=False, entity=person, whole=True)
+        return self._rewrite(value, prose=False, system=False, whole=True)
 
     def _compact(self, day: str, time: str) -> str:
         iso = f"{day[:4]}-{day[4:6]}-{day[6:]}"
         return self.surrogates.shift_iso(iso).replace("-", "") + time
+
+
+OWN_FIELDS: frozenset[str] = frozenset({NAME, NAMES, HANDLE, HANDLES})
+"""Plans of a person's own name and handle fields, matched whole (``Matcher.find(whole=True)``)."""
 
 
 def is_zone(value: str) -> bool:

@@ -55,12 +55,13 @@ CHUNK_ROWS = 2000
 Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, stage)``."""
 
-_TEXT_PLANS = {"prose", "struct", "name", "names", "list"}
+_TEXT_PLANS = {"prose", "struct", "name", "names", "list", "record_id"}
 _LEARNED_KINDS = {"person", "email", "phone", "ip", "mac", "hostname", "domain", "handle", "credit_card",
                   "iban", "ssn", "national_id", "driver_license", "street_address", "secret", "url"}  # fmt: skip
 _ID_KINDS = {
     "ticket": "ticket", "ticket_comment": "ticket_comment", "message": "message", "channel": "channel",
     "document": "document", "email": "email", "calendar_event": "calendar_event", "commit": "commit",
+    "ticket_event": "ticket_event",  # a GitHub timeline's cross-references start there
 }  # fmt: skip
 
 
@@ -218,7 +219,11 @@ def _learn_chunk(
                         continue
                     if len(seen) < 200_000:
                         seen.add((text, system))
-                spans = resolve(rewriter.candidates(text, prose=how == "prose", system=system))
+                spans = resolve(
+                    rewriter.candidates(
+                        text, prose=how == "prose", system=system, record_id=how == "record_id"
+                    )
+                )
                 for span in spans:
                     if span.layer in ("directory", "config") or span.confidence < threshold:
                         continue
@@ -235,11 +240,15 @@ def _learn_chunk(
     return found
 
 
-RewrittenChunk = tuple[list[tuple[str, dict[str, Any]]], list[dict[str, Any]], dict[str, Counter[str]]]
+RewrittenChunk = tuple[
+    list[tuple[str, dict[str, Any]]], list[dict[str, Any]], dict[str, Counter[str]], list[int]
+]
 
 
 def _rewrite_chunk(chunk: Chunk, rows: Iterable[dict[str, Any]] | None = None) -> RewrittenChunk:
-    """One chunk rewritten: (old id, new row) pairs, withheld rows, replacements by source id.
+    """One chunk rewritten: (old id, new row) pairs, withheld rows, replacements by source id, rowids.
+
+    The last item holds the rowid of each rewritten row, in the order of the pairs.
 
     ``rows`` are the chunk's rows when they came with the task; else the worker reads them.
     """
@@ -249,6 +258,7 @@ def _rewrite_chunk(chunk: Chunk, rows: Iterable[dict[str, Any]] | None = None) -
     done: list[tuple[str, dict[str, Any]]] = []
     withheld: list[dict[str, Any]] = []
     counts: dict[str, Counter[str]] = {}
+    rowids: list[int] = []
     for position, row in enumerate(_rows(_STATE["conn"], chunk) if rows is None else rows):
         old_id = str(row.get("id", row.get("key", "")))
         rewriter.counts = Counter()
@@ -258,9 +268,43 @@ def _rewrite_chunk(chunk: Chunk, rows: Iterable[dict[str, Any]] | None = None) -
             reason = withheld_reason(exc, rewriter)
             withheld.append({"table": table, "rowid": chunk[1] + position, "reason": reason})
             continue
+        rowids.append(chunk[1] + position)
         source_id = str(row.get("source_id", "")) if table != "source" else str(row["id"])
         counts.setdefault(source_id or "-", Counter()).update(rewriter.counts)
-    return done, withheld, counts
+    return done, withheld, counts, rowids
+
+
+def insert_rows(
+    conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]]
+) -> list[tuple[int, str]]:
+    """Insert rewritten ``rows`` into ``table``; the rows a constraint refused, with its message.
+
+    Surrogates are keyed functions of each value, so two distinct ids can, however rarely, be
+    given one surrogate (or one may equal an id kept as written). The row that comes second is
+    then refused by the table's UNIQUE key; it is returned (position, message) to be withheld,
+    never left to abort the run. Rows are inserted in one statement unless one is refused.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+    conn.execute("SAVEPOINT insert_rows")
+    try:
+        conn.executemany(sql, ([r[c] for c in columns] for r in rows))
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO insert_rows")
+    else:
+        conn.execute("RELEASE insert_rows")
+        return []
+    conn.execute("RELEASE insert_rows")
+    refused: list[tuple[int, str]] = []
+    for position, row in enumerate(rows):
+        try:
+            conn.execute(sql, [row[c] for c in columns])
+        except sqlite3.IntegrityError as exc:
+            refused.append((position, str(exc)))
+    return refused
 
 
 WITHHELD_REASON_CHARS = 300
@@ -480,7 +524,7 @@ def anonymize_workspace(
     results = _map(_rewrite_chunk, chunks, plan, source, workers, executor, progress, "rewrite", address)
     for cached in ("detected", "detecting"):  # the local executor's cache, no longer needed
         _STATE.pop(cached, None)
-    audit_matcher = Matcher([*directory.values(config.threshold), *plan.learned])
+    audit_matcher = Matcher([*directory.values(config.threshold), *plan.learned], directory.ticket_prefixes)
 
     stage = Staged()  # out and its audit land together; on a leak or an error, neither does
     try:
@@ -504,7 +548,7 @@ def anonymize_workspace(
                     "anonymized_by": f"workgym {__version__}, faker {faker.VERSION}",
                 }
                 Writer(conn, lambda _sid, k: k).meta(values)
-                for chunk, (done, held, counts) in zip(chunks, results, strict=True):
+                for chunk, (done, held, counts, rowids) in zip(chunks, results, strict=True):
                     table = chunk[0]
                     withheld.extend(held)
                     for source_key, per_kind in counts.items():
@@ -512,13 +556,17 @@ def anonymize_workspace(
                         by_source.setdefault(source_key, Counter()).update(per_kind)
                     if not done:
                         continue
-                    columns = list(done[0][1])
-                    names = ", ".join(f'"{c}"' for c in columns)
-                    marks = ", ".join("?" for _ in columns)
-                    conn.executemany(
-                        f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
-                        ([r[c] for c in columns] for _, r in done),
-                    )
+                    refused = insert_rows(conn, table, [r for _, r in done])
+                    if refused:  # a surrogate id that is another row's: withheld, with why
+                        for position, message in refused:
+                            withheld.append({
+                                "table": table,
+                                "rowid": rowids[position],
+                                "reason": f"IntegrityError: {message} (its surrogate equals another"
+                                " row's; the first row keeps it)",
+                            })  # fmt: skip
+                        gone = {p for p, _ in refused}
+                        done = [d for p, d in enumerate(done) if p not in gone]
                     records_out[table] += len(done)
                     raw_ids.setdefault(table, []).extend(old for old, _ in done)
                     if table in ids:

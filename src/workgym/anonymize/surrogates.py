@@ -32,6 +32,8 @@ from workgym.anonymize.patterns import can_identify
 from workgym.anonymize.pools import NameSpace, fold, user_name
 
 _MAX_TRIES = 1000
+_BARE_KEPT = frozenset({"localhost", "localdomain", "local", "generated"})
+"""Domains without a dot that name no one."""
 _DIGITS_EVERY = 50
 """A handle's numeric suffix gains a digit every this many tries, so handles never run out."""
 
@@ -247,7 +249,18 @@ class Surrogates:
         mapped_local = handles.get(local) or self._person_locals.get((pid, local))
         if mapped_local is None:  # the same local part at every domain maps to one
             mapped_local = self._person_locals[(pid, local)] = self._person_handle(pid, local, styles)
-        return f"{mapped_local}@{self.domain(domain)}"
+        return f"{mapped_local}@{self.mail_domain(domain)}"
+
+    def mail_domain(self, domain: str) -> str:
+        """The surrogate of an address's domain; one without a dot is a machine (or a handle) and reshaped.
+
+        ``jdoe@jdoe``, ``root@jane-laptop``: a tool or a sender's machine writes such addresses, and
+        the bare host is often the person's login or given name. ``localhost`` names no one.
+        """
+        low = domain.lower()
+        if "." in low.strip(".") or low in _BARE_KEPT or not can_identify(low):
+            return self.domain(domain)
+        return self.formatted("hostname", low)
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -328,7 +341,7 @@ class Surrogates:
         local, _, domain = low.rpartition("@")
 
         def make(attempt: int) -> str:
-            return f"{self._user_name('email', low, attempt)}@{self.domain(domain)}"
+            return f"{self._user_name('email', low, attempt)}@{self.mail_domain(domain)}"
 
         # Only the local part is new here: the domain is already mapped (or public, and kept).
         return self._memo(
@@ -448,7 +461,11 @@ class Surrogates:
     # -- time -----------------------------------------------------------------------------------
 
     def shift_iso(self, value: str) -> str:
-        """An ISO 8601 date or time moved by the whole-week offset (format kept)."""
+        """An ISO 8601 date or time moved by the whole-week offset (format kept).
+
+        The offset is whole days, so only the date moves: the time, its precision and its zone
+        are kept as written (``2019-09-10 14:22`` -> ``2016-07-26 14:22``, no seconds added).
+        """
         if not value:
             return value
         try:
@@ -457,6 +474,8 @@ class Surrogates:
             moved = datetime.fromisoformat(value.replace("Z", "+00:00")) + self.shift
         except ValueError:
             return value
+        if not (self.shift.seconds or self.shift.microseconds) and value[10:11] in ("T", " "):
+            return (datetime.fromisoformat(value[:10]) + self.shift).date().isoformat() + value[10:]
         out = moved.isoformat()
         if value.endswith("Z"):
             out = out.replace("+00:00", "Z")

@@ -86,3 +86,24 @@ def is_word(value: str, extra: frozenset[str] = frozenset()) -> bool:
     if joined in known or joined in HOST_LABELS or joined in TOOL_WORDS:
         return True
     return all(p in known or p in HOST_LABELS or p in TOOL_WORDS or p in extra for p in parts)
+
+
+@cache
+def _frequent_words() -> frozenset[str]:
+    """English words seen at least :data:`MIN_COUNT` times, names included (``link``, ``date``, ``mark``)."""
+    from spellchecker import SpellChecker
+
+    frequency = SpellChecker(language="en", distance=1).word_frequency
+    return frozenset(w for w, count in frequency.items() if count >= MIN_COUNT and w.isalpha())
+
+
+def is_label_word(label: str) -> bool:
+    """Whether a header or trailer label (``Link``, ``Reported-by``) is made of everyday words.
+
+    Unlike :func:`is_word`, a word that is also a given name or surname counts (``Link``, ``Date``):
+    the caller has already seen that it stands where a label stands.
+    """
+    frequent = _frequent_words()
+    return all(
+        p in frequent or p in HOST_LABELS or p in TOOL_WORDS for p in _SEPARATORS.split(label.lower()) if p
+    )

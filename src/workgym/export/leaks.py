@@ -82,7 +82,7 @@ class LeakScanner:
             directory = build_directory(conn)
         finally:
             conn.close()
-        self._matcher = Matcher(directory.values(threshold))
+        self._matcher = Matcher(directory.values(threshold), directory.ticket_prefixes)
         self._needles = (key.hex(), key.hex().upper())
 
     def scan(self, records: Iterable[Mapping[str, Any]], label: str = "record") -> LeakCheck:
