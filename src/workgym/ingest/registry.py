@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from workgym.ingest import calendar, chatlog, commits, documents, jira, mail, slack
+from workgym.ingest import calendar, chatlog, commits, documents, github, jira, mail, slack
 from workgym.ingest.base import SNIFF_BYTES, Format, join_locator
 from workgym.ingest.config import RATIO_FLOOR_BYTES, ArchiveLimits, human_size
 from workgym.model import Quarantined
@@ -45,6 +45,7 @@ def formats() -> tuple[Format, ...]:
         slack.FORMAT,
         *chatlog.FORMATS,
         jira.FORMAT,
+        github.FORMAT,
         *commits.FORMATS,
         *mail.FORMATS,
         calendar.FORMAT,

@@ -31,6 +31,17 @@ Kinds (``ref_kind`` -> ``dst_kind``):
   cited there come with their URLs. A pull request with no such commit (a rebase merge leaves none)
   cited on a line that also cites ticket keys resolves to the one commit of its repository that
   cites those keys and merged no other pull request; with several such commits it stays unresolved.
+* GitHub tickets (ids ``repo#N``, project ``owner/repo``; see ``ingest/github.py``): where the
+  workspace stores some, a bare ``#N`` on a GitHub ticket, its comments or its events names that
+  repository's ticket; ``owner/repo#N``, ``repo#N`` and ``github.com/owner/repo/issues|pull/N`` of a
+  stored repository name its ticket too (``issue`` or ``pull_request`` -> ``ticket``, unresolved
+  when not stored; a commit's ``#N`` keeps its merge commit when it has one). ``Fixes``/``Closes``/
+  ``Resolves #N`` (any tense and case, an optional colon) is a ``closes`` ref spanning keyword and
+  number: the closing relation. A timeline event is a structured source: ``cross-referenced`` ->
+  ``cross_reference`` (field ``from_value``, the citing ticket), ``referenced``/``closed``/``merged``
+  -> ``commit`` (field ``to_value``). ``@login`` of a stored ``github:`` identity is a
+  ``user_mention``. Without GitHub tickets none of this applies and ``#N`` reads as below.
+* ``email`` -> ``email``: ``lore.kernel.org``/``lkml.kernel.org`` URLs naming a Message-ID.
 * ``commit`` -> ``commit``: lowercase hex words of 7 to 40 characters with a digit and a letter,
   resolved by unique prefix among commit ids; unresolved ones are kept only at 40 characters.
 * ``user_mention`` -> ``person``: Slack ``<@U…>``, Jira ``[~name]``, and an IRC line starting with
@@ -71,10 +82,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
+from urllib.parse import unquote
 
 from workgym.ingest.corpus import Corpus, PersonOf
 from workgym.link.config import LinkConfig
-from workgym.model import KIND_OF, CalendarEvent, Comment, Commit, Document, Email, Message, Ref, Ticket
+from workgym.model import (
+    KIND_OF,
+    CalendarEvent,
+    Comment,
+    Commit,
+    Document,
+    Email,
+    Message,
+    Ref,
+    Ticket,
+    TicketEvent,
+)
 
 TEXT_FIELDS: dict[type, tuple[str, ...]] = {
     Message: ("text",),
@@ -118,6 +141,7 @@ _RANK_PULL = 1009
 _RANK_DOC_LINK = 1010
 _RANK_DOC_PATH = 1011
 _RANK_ADDRESSEE = 1012
+_RANK_CLOSING = _RANK_PULL  # "Fixes #12" claims the span of its "#12"
 
 # --- patterns ----------------------------------------------------------------------------------
 # Most start with a literal ("-", "@", "#", "http") so that the regex engine skips text quickly;
@@ -164,6 +188,13 @@ _SLACK_FILE = re.compile(r"/files(?:-pri)?/(?:[UWT][A-Z0-9]+[/-])?(F[A-Z0-9]{6,}
 _SEGMENT_KEY = re.compile(r"[A-Z][A-Z0-9_]+-[1-9][0-9]{0,6}")
 _BUG_ID = re.compile(r"(?:^|&)id=([0-9]+)(?:&|\Z)")
 _MERGE = re.compile(r"Merge pull request #([0-9]+) from")
+_GITHUB_TICKET = re.compile(r"([\w.-]+)#([0-9]+)")
+_BARE_REPO = re.compile(r"(?<![\w./-])[A-Za-z0-9][\w.-]*\Z")
+_CLOSING = re.compile(r"(?<![\w-])(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)[ \t]*:?[ \t]*\Z", re.IGNORECASE)
+_GITHUB_LOGIN = re.compile(r"(?<![\w.@/`-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w@])")
+_SHA_VALUE = re.compile(r"[0-9a-f]{7,40}")
+_MAIL_ARCHIVES = frozenset({"lore.kernel.org", "lkml.kernel.org"})
+"""Hosts of public-inbox archives whose URLs name a mail by its Message-ID."""
 _SQUASH = re.compile(r"\(#([0-9]+)\)\s*\Z")
 
 _DEFAULT_CONFIG = LinkConfig()
@@ -193,6 +224,7 @@ class _Source:
     repo: str | None  # the repository of a commit; None for other records
     folder: str | None  # the folder of a document, for relative links; None for other records
     hostmasks: bool = False  # an IRC join/part/quit line: its "nick (ident@host)" is no address
+    tracker_repo: str | None = None  # the repository of a GitHub ticket (or its comment): bare #N cite it
 
 
 def _repo_name(repo: str) -> str:
@@ -230,6 +262,18 @@ class _Index:
     def __init__(self, corpus: Corpus, person_of: PersonOf) -> None:
         self.person_of = person_of
         self.tickets = {t.id for _, t in corpus.tickets}
+        # GitHub tickets ("rust#20002", project "rust-lang/rust"): (repository name, number) -> id.
+        self.github: dict[tuple[str, int], str] = {}
+        self.ticket_type: dict[str, str] = {}
+        self.ticket_repo: dict[str, str] = {}
+        for _, ticket in corpus.tickets:
+            found = _GITHUB_TICKET.fullmatch(ticket.id)
+            if found and "/" in ticket.project and ticket.type in ("issue", "pull request"):
+                repo = _repo_name(ticket.project)
+                self.github[(repo, int(found[2]))] = ticket.id
+                self.ticket_type[ticket.id] = ticket.type
+                self.ticket_repo[ticket.id] = repo
+        self.github_repos = {repo for repo, _ in self.github}
         self.projects = (
             {t.project for _, t in corpus.tickets} | {t.id.rpartition("-")[0] for _, t in corpus.tickets}
         ) - {""}
@@ -291,6 +335,15 @@ class _Index:
         key = (self.repo_key(repo), number)
         return self._merges.get(key) or self._squashes.get(key)
 
+    def github_ticket(self, repo: str, number: int) -> tuple[str, str | None] | None:
+        """(ref_kind, ticket id or None) of GitHub issue ``number`` of ``repo``; None when ``repo`` has no tickets."""
+        name = _repo_name(repo)
+        if name not in self.github_repos:
+            return None
+        found = self.github.get((name, number))
+        kind = "pull_request" if found is not None and self.ticket_type[found] == "pull request" else "issue"
+        return kind, found
+
     def commit(self, sha: str) -> str | None:
         """The commit whose id is ``sha`` or starts with it, if exactly one does."""
         sha = sha.lower()
@@ -350,6 +403,8 @@ class _Scanner:
             self._slack_mentions(text, source, hits)
         if "[~" in text:
             self._jira_mentions(text, source, hits)
+        if source.tracker_repo is not None and "@" in text:
+            self._github_mentions(text, source, hits)
         if "://" in text:
             self._urls(text, hits)
         if "@" in text and not source.hostmasks:
@@ -403,6 +458,12 @@ class _Scanner:
             dst = self.index.person_of(source.source_id, f"jira:{m[1]}")
             hits.append(_Hit(_RANK_MENTION, m.start(), m.end(), "user_mention", m[0], "person", dst))
 
+    def _github_mentions(self, text: str, source: _Source, hits: list[_Hit]) -> None:
+        for m in _GITHUB_LOGIN.finditer(text):
+            dst = self.index.person_of(source.source_id, f"github:{m[1]}")
+            if dst is not None:  # "@param", "@2x": only logins the data names
+                hits.append(_Hit(_RANK_MENTION, m.start(), m.end(), "user_mention", m[0], "person", dst))
+
     def _urls(self, text: str, hits: list[_Hit]) -> None:
         for m in _URL.finditer(text):
             url = _trim_url(m[0])
@@ -423,6 +484,13 @@ class _Scanner:
         segments = path.strip("/").split("/")
         if host == "github.com" and len(segments) >= 4:
             repo, what, number = segments[1], segments[2], segments[3]
+            tracked = (
+                index.github_ticket(repo, int(number))
+                if what in ("pull", "issues") and number.isdigit()
+                else None
+            )
+            if tracked is not None and not (len(segments) >= 6 and segments[4] == "commits"):
+                return _Hit(_RANK_URL, 0, 0, tracked[0], url, "ticket", tracked[1])
             if what == "pull" and number.isdigit():
                 if len(segments) >= 6 and segments[4] == "commits" and _HEX_ID.fullmatch(segments[5]):
                     return _Hit(_RANK_URL, 0, 0, "commit", url, "commit", index.commit(segments[5]))
@@ -433,6 +501,12 @@ class _Scanner:
                 return _Hit(_RANK_URL, 0, 0, "issue", url, "issue", None)
             if what in ("commit", "commits") and _HEX_ID.fullmatch(number):
                 return _Hit(_RANK_URL, 0, 0, "commit", url, "commit", index.commit(number))
+        if host in _MAIL_ARCHIVES:
+            # lore.kernel.org/<list>/<message-id>/ (lkml.kernel.org/r/<message-id> redirects there)
+            message_id = next((unquote(s) for s in segments if "@" in unquote(s)), "")
+            if message_id:
+                dst = message_id if message_id in index.ids["email"] else None
+                return _Hit(_RANK_URL, 0, 0, "email", url, "email", dst)
         browse = _BROWSE.search(path)
         if browse:
             self.browse_prefixes.add(browse[1])
@@ -517,14 +591,31 @@ class _Scanner:
             before = text[m.start() - 1] if m.start() else " "
             if before.isalnum() or before in "_.-":
                 qualified = _REPO_PREFIX.search(text, max(0, m.start() - 100), m.start())
+                if qualified is None and self.index.github_repos:
+                    bare = _BARE_REPO.search(text, max(0, m.start() - 100), m.start())
+                    if bare is not None and _repo_name(bare[0]) in self.index.github_repos:
+                        qualified = bare  # "rust#20002": a GitHub ticket's id as written
                 if qualified is None:
                     continue  # DSPR#712, issue#3: someone's own notation (a configured pattern can take it)
                 start, repo = qualified.start(), qualified[0]
-            elif before in "&#/" or source.repo is None:
-                continue  # &#123; is an HTML entity; a bare #N outside commits is rarely a pull request
+            elif before in "&#/":
+                continue  # &#123; is an HTML entity
+            elif source.repo is None and source.tracker_repo is not None:
+                start, repo = m.start(), source.tracker_repo  # a bare #N on a GitHub ticket: its repository's
+            elif source.repo is None:
+                continue  # a bare #N outside commits and GitHub tickets is rarely a pull request
             else:
                 start, repo = m.start(), source.repo
             number = int(m[1])
+            tracked = self.index.github_ticket(repo, number)
+            if tracked is not None and (source.repo is None or self.index.merge_commit(repo, number) is None):
+                ref_kind, dst_ticket = tracked
+                closing = _CLOSING.search(text, max(0, start - 12), start)
+                if closing is not None:
+                    start, ref_kind = closing.start(), "closes"
+                raw = text[start : m.end()]
+                hits.append(_Hit(_RANK_PULL, start, m.end(), ref_kind, raw, "ticket", dst_ticket))
+                continue
             dst = self.index.merge_commit(repo, number)
             pull = None if dst else (repo, number)
             hits.append(
@@ -668,6 +759,17 @@ def _pull_by_ticket(
     return hit._replace(dst_id=candidates.pop(), pull=None) if len(candidates) == 1 else hit
 
 
+def _tracker_repo(record: object, index: _Index) -> str | None:
+    """The repository of a GitHub ticket, or of the ticket a comment or event is on; None for others."""
+    if not index.ticket_repo:
+        return None
+    if isinstance(record, Ticket):
+        return index.ticket_repo.get(record.id)
+    if isinstance(record, Comment | TicketEvent):
+        return index.ticket_repo.get(record.ticket_id)
+    return None
+
+
 def _structured(source: _Source, record: object, index: _Index) -> Iterator[tuple[str, list[_Hit]]]:
     """The references a record's structured fields make: an e-mail's parent, a ticket's parent."""
     if isinstance(record, Email):
@@ -683,6 +785,17 @@ def _structured(source: _Source, record: object, index: _Index) -> Iterator[tupl
     elif isinstance(record, Ticket) and record.parent:
         dst = record.parent if record.parent in index.tickets else None
         yield "parent", [_Hit(0, 0, len(record.parent), "parent", record.parent, "ticket", dst)]
+    elif isinstance(record, TicketEvent) and record.ticket_id in index.ticket_repo:
+        # A GitHub timeline: who cited the ticket, and which commits named it.
+        if record.field == "cross-referenced" and record.from_value:
+            found = _GITHUB_TICKET.fullmatch(record.from_value)
+            tracked = index.github_ticket(found[1], int(found[2])) if found else None
+            dst = tracked[1] if tracked is not None else None
+            raw = record.from_value
+            yield "from_value", [_Hit(0, 0, len(raw), "cross_reference", raw, "ticket", dst)]
+        elif _SHA_VALUE.fullmatch(record.to_value) and record.field in ("referenced", "closed", "merged"):
+            raw = record.to_value
+            yield "to_value", [_Hit(0, 0, len(raw), "commit", raw, "commit", index.commit(raw))]
 
 
 class TextLinker:
@@ -700,10 +813,14 @@ class TextLinker:
         )
 
     def refs(
-        self, text: str, *, kind: str = "message", record_id: str = ""
+        self, text: str, *, kind: str = "message", record_id: str = "", ticket: str = ""
     ) -> list[tuple[str, str, str | None]]:
-        """``(ref_kind, dst_kind, dst_id)`` for each reference in ``text``, as if a ``kind`` record wrote it."""
-        source = _Source(0, kind, record_id, repo=None, folder=None)
+        """``(ref_kind, dst_kind, dst_id)`` for each reference in ``text``, as if a ``kind`` record wrote it.
+
+        ``ticket`` is the ticket a new comment is on: on a GitHub ticket, a bare ``#N`` cites its repository's.
+        """
+        repo = self._index.ticket_repo.get(ticket or (record_id if kind == "ticket" else ""))
+        source = _Source(0, kind, record_id, repo=None, folder=None, tracker_repo=repo)
         hits = [
             h
             for h in (
@@ -730,7 +847,7 @@ def extract_refs(corpus: Corpus, person_of: PersonOf, config: LinkConfig = _DEFA
     found: list[tuple[_Source, str, str, list[_Hit]]] = []
     for cls, items in corpus.lists():
         names = TEXT_FIELDS.get(cls)
-        if names is None:
+        if names is None and not (cls is TicketEvent and index.ticket_repo):
             continue
         kind = KIND_OF[cls]
         for source_id, record in items:
@@ -742,8 +859,9 @@ def extract_refs(corpus: Corpus, person_of: PersonOf, config: LinkConfig = _DEFA
                 repo=record.repo if isinstance(record, Commit) else None,
                 folder=posixpath.dirname(record_id) if isinstance(record, Document) else None,
                 hostmasks=isinstance(record, Message) and record.subtype in _HOSTMASK_SUBTYPES,
+                tracker_repo=_tracker_repo(record, index),
             )
-            for name in names:
+            for name in names or ():
                 text: str = getattr(record, name)
                 if text:
                     hits = scanner.scan(text, source, name)

@@ -7,7 +7,8 @@ title, the answer a person):
 * chat message -> ticket -> assignee; e-mail -> ticket -> assignee;
 * ticket -> document -> author ("who wrote the doc linked from …?");
 * commit -> ticket -> document -> author (3 hops);
-* ticket comment -> pull request (its merge commit) -> who merged it.
+* ticket comment -> pull request (its merge commit) -> who merged it;
+* GitHub issue -> the pull request that closed it ("Fixes #N") -> who opened or merged it.
 
 A start record that references more than one record of the next kind is skipped: the question
 would have two answers. The plausible-wrong agent takes the most similar other ticket (or the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 
 from workgym.tasks.families.base import Draft, Gen, evidence, submit
 from workgym.tasks.model import Call
@@ -239,6 +241,74 @@ def _merged_by(g: Gen, budget: int) -> list[Draft]:
     return drafts
 
 
+def _closed_by_pull(g: Gen, budget: int) -> list[Draft]:
+    """GitHub issue -> the pull request that closed it -> who opened it, or who merged it."""
+    drafts: list[Draft] = []
+    closers = g.rows(
+        "SELECT MIN(r.src_id) AS pull, r.dst_id AS issue FROM main.ref r JOIN main.ticket p ON p.id = r.src_id "
+        "WHERE r.src_kind = 'ticket' AND r.ref_kind = 'closes' AND r.dst_id IS NOT NULL AND p.type = 'pull request' "
+        "GROUP BY r.dst_id HAVING COUNT(DISTINCT r.src_id) = 1 ORDER BY r.dst_id"
+    )
+    merger_of = {
+        r["ticket_id"]: r["author"]
+        for r in g.rows(
+            "SELECT ticket_id, author FROM main.ticket_event WHERE field = 'status' AND to_value = 'merged' "
+            "AND author != '' ORDER BY ticket_id"
+        )
+    }
+    # Who merged is worth asking only where merges are not all one person's (or one bot's): never
+    # of the one who merges most (a merge queue such as bors), whose name would be a safe guess.
+    counts = Counter(merger_of.values())
+    usual = counts.most_common(1)[0][0] if counts else ""
+    merges_vary = len({m for m in counts if g.is_person(m)}) >= 3
+    pulls = {r["pull"]: r for r in closers}
+    for ref in g.sample(closers, budget * 3):
+        if len(drafts) >= budget:
+            break
+        issue, pull = _ticket(g, ref["issue"]), _ticket(g, ref["pull"])
+        if issue is None or pull is None or issue["type"] != "issue" or not g.title(issue):
+            continue
+        merged = merges_vary and merger_of.get(pull["id"], usual) != usual and g.rng.random() < 0.5
+        answer = merger_of[pull["id"]] if merged else pull["reporter"]
+        if not g.is_person(answer) or answer == issue["reporter"]:
+            continue  # the issue's reporter is named by reading it: no second hop needed
+        role = "merged" if merged else "opened"
+        decoys = [
+            p
+            for p in (_ticket(g, k) for k in sorted(pulls) if k != pull["id"])
+            if p is not None
+            and (merger_of.get(p["id"], "") if merged else p["reporter"]) not in ("", answer)
+            and g.is_person(merger_of.get(p["id"], "") if merged else p["reporter"])
+        ][:20]
+        if not decoys:
+            continue
+        other = g.rng.choice(decoys)
+        other_answer = merger_of[other["id"]] if merged else other["reporter"]
+        ask = g.pick(
+            f"The issue {g.title(issue)} was closed by a pull request. Who {role} that pull request?",
+            f"Find the pull request that fixed the issue {g.title(issue)}: who {role} it?",
+        )
+        find = Call("search_tickets", {"jql": f'summary ~ "{g.words(issue["summary"])}"'})
+        read = Call("get_ticket", {"key": issue["id"]})
+        drafts.append(
+            Draft(
+                family="chain",
+                instruction=ask,
+                gold=[find, read, Call("get_ticket", {"key": pull["id"]}), submit(g.name(answer))],
+                wrong=[find, read, Call("get_ticket", {"key": other["id"]}), submit(g.name(other_answer))],
+                checks=[g.answer_person(answer)],
+                evidence=[
+                    evidence("ticket", pull["id"], f"closes {issue['id']}"),
+                    evidence("ticket", pull["id"], f"{role} by {answer}"),
+                    evidence("person", answer, f"{role} the pull request"),
+                ],
+                entity=answer,
+                hops=2,
+            )
+        )
+    return drafts
+
+
 def generate(g: Gen, budget: int) -> list[Draft]:
     """Chain drafts, about ``budget``, over the reference kinds the workspace has."""
     share = max(1, budget // 5)
@@ -249,4 +319,5 @@ def generate(g: Gen, budget: int) -> list[Draft]:
     )
     drafts += _doc_author(g, share, via_commit=False) + _doc_author(g, share // 2 + 1, via_commit=True)
     drafts += _merged_by(g, share * 2)
+    drafts += _closed_by_pull(g, share * 2)
     return drafts

@@ -7,6 +7,8 @@ checks compare with what really happened:
   history, or its resolution date where the tracker kept no history). The ticket must end with
   the real resolution and a status the project resolves tickets with (or, with history, the
   real next status);
+* close the issue a pull request fixes: a GitHub pull request said "Fixes #N", and when it was
+  merged the issue was closed; the issue must end closed;
 * point to a record in a comment: a real comment on a ticket cited another ticket or a commit;
   the new comment must reference the same record (through the link extractor);
 * answer in chat: a question in a channel was answered by someone else with a reference to a
@@ -113,6 +115,70 @@ def _close_out(g: Gen, budget: int) -> list[Draft]:
                 entity=t["id"],
                 cutoff=cutoff,
                 persona=persona,
+                hops=2,
+                derive_changes=False,
+            )
+        )
+    return drafts
+
+
+def _close_by_pull(g: Gen, budget: int) -> list[Draft]:
+    """A GitHub pull request closed an issue ("Fixes #N"); the issue was closed as it was merged."""
+    drafts: list[Draft] = []
+    closes = g.rows(
+        "SELECT r.dst_id AS issue, r.src_id AS pull, m.created AS merged, c.created AS closed, c.author "
+        "FROM main.ref r JOIN main.ticket_event m ON m.ticket_id = r.src_id AND m.field = 'status' "
+        "AND m.to_value = 'merged' JOIN main.ticket_event c ON c.ticket_id = r.dst_id AND c.field = 'status' "
+        "AND c.to_value = 'closed' WHERE r.src_kind = 'ticket' AND r.ref_kind = 'closes' AND r.dst_id IS NOT NULL "
+        "GROUP BY r.dst_id HAVING COUNT(DISTINCT r.src_id) = 1 ORDER BY r.dst_id"
+    )
+    for ref in g.sample(closes, budget * 4):
+        if len(drafts) >= budget:
+            break
+        if not (0 <= _days(ref["merged"], ref["closed"]) <= 1) or not g.is_person(ref["author"]):
+            continue
+        issue = g.rows("SELECT * FROM main.ticket WHERE id = ?", (ref["issue"],))[0]
+        pull = g.rows("SELECT * FROM main.ticket WHERE id = ?", (ref["pull"],))[0]
+        if issue["type"] != "issue" or not g.title(pull) or issue["created"] >= ref["closed"]:
+            continue
+        cutoff = _before(ref["closed"])
+        other = next(
+            (
+                d
+                for d in g.similar_tickets(issue["id"], issue["summary"])
+                if d["created"] < cutoff
+                and (d["resolved"] == "" or d["resolved"] > cutoff)
+                and d["id"] != pull["id"]
+            ),
+            None,
+        )
+        if other is None:
+            continue
+        find = [
+            Call("search_tickets", {"jql": f'summary ~ "{g.words(pull["summary"])}"'}),
+            Call("get_ticket", {"key": pull["id"]}),
+        ]
+        ask = g.pick(
+            f"The pull request {g.title(pull)} is landing now. Update the issue it fixes the way it should be.",
+            f"You are merging the pull request {g.title(pull)}. Bring the issue it resolves up to date.",
+        )
+        gold_args = {"status": "closed"}
+        drafts.append(
+            Draft(
+                family="replay",
+                instruction=ask,
+                gold=[*find, Call("update_ticket", {"key": issue["id"], **gold_args})],
+                wrong=[*find, Call("update_ticket", {"key": other["id"], **gold_args})],
+                checks=[
+                    Check(kind="changes", table="ticket", op="updated", key=issue["id"], fields=gold_args)
+                ],
+                evidence=[
+                    evidence("ticket", pull["id"], f"closes {issue['id']}, merged {ref['merged'][:16]}"),
+                    evidence("ticket", issue["id"], f"status closed at {ref['closed'][:16]}"),
+                ],
+                entity=issue["id"],
+                cutoff=cutoff,
+                persona=ref["author"],
                 hops=2,
                 derive_changes=False,
             )
@@ -356,6 +422,6 @@ def _reply_to_mail(g: Gen, budget: int) -> list[Draft]:
 def generate(g: Gen, budget: int) -> list[Draft]:
     """Replay drafts, about ``budget``, over the kinds of history the workspace has."""
     share = max(1, budget // 4)
-    drafts = _close_out(g, share * 2) + _cite_in_comment(g, share * 2)
+    drafts = _close_out(g, share * 2) + _cite_in_comment(g, share * 2) + _close_by_pull(g, share)
     drafts += _answer_in_chat(g, share) + _reply_to_mail(g, share)
     return drafts

@@ -49,8 +49,11 @@ PLAIN = {
     "id": "id",
     "issue": "id",
     "issuekey": "id",
+    "state": "status",  # GitHub's words for the same fields
+    "repo": "project",
+    "repository": "project",
 }
-PEOPLE = {"assignee": "assignee", "reporter": "reporter", "creator": "creator"}
+PEOPLE = {"assignee": "assignee", "reporter": "reporter", "creator": "creator", "author": "reporter"}
 LISTS = {
     "labels": "labels",
     "label": "labels",
@@ -59,9 +62,22 @@ LISTS = {
     "fixversion": "fix_versions",
     "fixversions": "fix_versions",
     "affectedversion": "affects_versions",
+    "milestone": "fix_versions",
 }
-TEXTS = {"summary": "summary", "description": "description", "environment": "environment"}
-DATES = {"created": "created", "updated": "updated", "resolved": "resolved", "resolutiondate": "resolved"}
+TEXTS = {
+    "summary": "summary",
+    "description": "description",
+    "environment": "environment",
+    "title": "summary",
+    "body": "description",
+}
+DATES = {
+    "created": "created",
+    "updated": "updated",
+    "resolved": "resolved",
+    "resolutiondate": "resolved",
+    "closed": "resolved",
+}
 FULL_TEXT = {"text", "comment"}
 ORDERABLE = {**{k: v for k, v in PLAIN.items()}, **DATES, "summary": "summary", "assignee": "assignee"}
 
