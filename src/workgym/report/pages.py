@@ -111,24 +111,35 @@ def pager(path: str, page: int, more: bool, params: Mapping[str, Any] | None = N
     return f"<p class=muted>{' · '.join(links)}</p>"
 
 
-def layout(title: str, body: str, *, banner: str = "", flash: tuple[str, bool] | None = None) -> str:
-    """A whole page: navigation, an optional flash message (text, is error), the body."""
-    nav = " ".join(
-        f'<a href="{href}">{label}</a>'
-        for href, label in (
-            ("/", "workspace"),
-            ("/chat", "chat"),
-            ("/tickets", "tickets"),
-            ("/docs", "docs"),
-            ("/mail", "mail"),
-            ("/calendar", "calendar"),
-            ("/people", "people"),
-            ("/commits", "code"),
-            ("/tasks", "tasks"),
-            ("/runs", "runs"),
-        )
+def layout(
+    title: str,
+    body: str,
+    *,
+    banner: str = "",
+    flash: tuple[str, bool] | None = None,
+    workspace_only: bool = False,
+) -> str:
+    """A whole page: navigation, an optional flash message (text, is error), the body.
+
+    ``workspace_only`` leaves the tasks and runs out of the navigation (the pages a browser agent sees).
+    """
+    links = [
+        ("/", "workspace"),
+        ("/chat", "chat"),
+        ("/tickets", "tickets"),
+        ("/docs", "docs"),
+        ("/mail", "mail"),
+        ("/calendar", "calendar"),
+        ("/people", "people"),
+        ("/commits", "code"),
+    ]
+    if not workspace_only:
+        links += [("/tasks", "tasks"), ("/runs", "runs")]
+    nav = " ".join(f'<a href="{href}" id="nav-{label}">{label}</a>' for href, label in links)
+    search = (
+        '<form action="/search" id="search" role="search"><input name="q" id="search-q" '
+        'placeholder="search everything" aria-label="search"> <button id="search-submit">search</button></form>'
     )
-    search = '<form action="/search"><input name="q" placeholder="search everything" aria-label="search"> <button>search</button></form>'
     shown = ""
     if flash:
         text, error = flash
@@ -146,28 +157,51 @@ def form(
     hidden: Mapping[str, str] | None = None,
     *,
     token: str,
+    form_id: str = "",
 ) -> str:
-    """An operable-mode form that posts to the episode, carrying the viewer's form ``token``."""
+    """An operable-mode form that posts to the episode, carrying the viewer's form ``token``.
+
+    ``form_id`` (default: ``op-`` and the tool the action names) is the form's id; its button is
+    ``<form_id>-submit``, so a browser agent or a script finds both by stable ids.
+    """
     keep = "".join(
         f'<input type="hidden" name="{e(k)}" value="{e(v)}">'
         for k, v in {**(hidden or {}), FORM_TOKEN: token}.items()
     )
-    return f'<form class="op" method="post" action="{e(action)}">{keep}{"".join(fields)}<button>{e(button)}</button></form>'
+    fid = form_id or "op-" + action.rstrip("/").rsplit("/", 1)[-1]
+    return (
+        f'<form class="op" method="post" action="{e(action)}" id="{e(fid)}" aria-label="{e(button)}">'
+        f'{keep}{"".join(fields)}<button id="{e(fid)}-submit">{e(button)}</button></form>'
+    )
 
 
-def field(name: str, label: str, *, kind: str = "text", value: str = "", options: Sequence[str] = ()) -> str:
-    """One labelled form field: text, textarea, or a select of ``options``."""
+def field(
+    name: str,
+    label: str,
+    *,
+    kind: str = "text",
+    value: str = "",
+    options: Sequence[str] = (),
+    form_id: str = "",
+) -> str:
+    """One labelled form field: text, textarea, checkbox, or a select of ``options``.
+
+    Its id is ``<form_id>-<name>`` (``f-<name>`` without a form id), the label's ``for``.
+    """
+    fid = f"{form_id}-{name}" if form_id else f"f-{name}"
     if kind == "textarea":
-        control = f'<textarea name="{e(name)}" id="f-{e(name)}">{e(value)}</textarea>'
+        control = f'<textarea name="{e(name)}" id="{e(fid)}">{e(value)}</textarea>'
     elif options:
         opts = "".join(
             f'<option value="{e(o)}"{" selected" if o == value else ""}>{e(o) or "(unchanged)"}</option>'
             for o in options
         )
-        control = f'<select name="{e(name)}" id="f-{e(name)}">{opts}</select>'
+        control = f'<select name="{e(name)}" id="{e(fid)}">{opts}</select>'
+    elif kind == "checkbox":
+        control = f'<input type="checkbox" name="{e(name)}" id="{e(fid)}" value="true">'
     else:
-        control = f'<input type="{e(kind)}" name="{e(name)}" id="f-{e(name)}" value="{e(value)}">'
-    return f'<label for="f-{e(name)}">{e(label)}</label> {control} '
+        control = f'<input type="{e(kind)}" name="{e(name)}" id="{e(fid)}" value="{e(value)}">'
+    return f'<label for="{e(fid)}">{e(label)}</label> {control} '
 
 
 __all__ = [

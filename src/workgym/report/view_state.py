@@ -49,6 +49,8 @@ class ViewerState:
     raw: Path | None = None
     flash: tuple[str, bool] | None = None
     form_token: str = ""
+    agent: bool = False
+    """Serve only what an agent may see: the workspace and its forms, no tasks, runs or checks."""
     _tickets: frozenset[str] | None = None
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -100,12 +102,22 @@ def page(state: ViewerState, title: str, body: str) -> HTMLResponse:
     banner = ""
     if state.operable:
         who = state.world.facts.name(state.episode.persona) if state.episode.persona else "an observer"
-        task = f' · task <a href="/task/{q(state.task.id)}">{e(state.task.id)}</a>' if state.task else ""
-        banner = (
-            f'<p class="flash">Operable: acting as <b>{e(who)}</b> at {e(state.episode.now[:16])}{task} · '
-            f'<a href="/episode">the episode: changes, check, reset</a></p>'
-        )
-    return HTMLResponse(layout(title, body, banner=banner, flash=state.take_flash()))
+        if state.agent:
+            ask = (
+                ' · <a href="/ask" id="nav-ask">ask the person who gave you the task</a>'
+                if "ask_user" in state.episode.tools
+                else ""
+            )
+            banner = f'<p class="flash" id="banner">Acting as <b>{e(who)}</b> at {e(state.episode.now[:16])}{ask}</p>'
+        else:
+            task = f' · task <a href="/task/{q(state.task.id)}">{e(state.task.id)}</a>' if state.task else ""
+            banner = (
+                f'<p class="flash">Operable: acting as <b>{e(who)}</b> at {e(state.episode.now[:16])}{task} · '
+                f'<a href="/episode">the episode: changes, check, reset</a></p>'
+            )
+    return HTMLResponse(
+        layout(title, body, banner=banner, flash=state.take_flash(), workspace_only=state.agent)
+    )
 
 
 def people(state: ViewerState, stored: str) -> str:

@@ -14,15 +14,29 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from workgym.report.pages import a, e, form, pager, table, url
+from workgym.report.pages import a, e, form, linked, pager, table, url
 from workgym.report.pages import field as input_field
 from workgym.report.view_state import PAGE, PageNumber, ViewerState
 from workgym.report.view_state import page as _page
 from workgym.report.view_state import people as _people
 from workgym.world.fts import INDEXED, match_expression
+from workgym.world.schema import REGISTRY, CallError, ToolError
+from workgym.world.state import StateError
 from workgym.world.text import clip
 
 # -- the workspace ---------------------------------------------------------------------------------
+
+
+def _jql_results(s: ViewerState, jql: str, page: int) -> str:
+    """What ``search_tickets`` shows for a JQL query, its ticket keys linked (a read: not an episode step)."""
+    tool = REGISTRY.get("search_tickets")
+    if tool is None:
+        return ""
+    try:
+        said = tool.fn(s.episode.ctx, **tool.check({"jql": jql, "page": page}))
+    except (CallError, ToolError, StateError) as exc:
+        said = f"Error: {exc}"
+    return f'<pre class="body" id="jql-results">{linked(said, (), s.tickets)}</pre>'
 
 
 def workspace_routes(app: FastAPI, s: ViewerState) -> None:
@@ -45,7 +59,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         counts.append(
             ['<a href="/people">people</a>', f"<span class=num>{len(s.world.facts.people):,}</span>"]
         )
-        extra = f"<p>{len(s.tasks):,} tasks, {len(s.runs)} runs loaded.</p>"
+        extra = "" if s.agent else f"<p>{len(s.tasks):,} tasks, {len(s.runs)} runs loaded.</p>"
         return _page(s, "Workspace", table(["what", "how many"], counts) + extra)
 
     @app.get("/chat", response_class=HTMLResponse)
@@ -99,7 +113,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         if s.operable:
             body += form(
                 "/op/post_message",
-                [input_field("text", "Message", kind="textarea")],
+                [input_field("text", "Message", kind="textarea", form_id="op-post_message")],
                 "Post",
                 {"channel": c["name"], "back": url("channel", c["id"])},
                 token=s.form_token,
@@ -118,17 +132,30 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         if s.operable:
             body += form(
                 "/op/post_message",
-                [input_field("text", "Reply", kind="textarea")],
+                [input_field("text", "Reply", kind="textarea", form_id="op-post_message")],
                 "Reply in thread",
                 {"channel": c["name"], "thread_id": root, "back": url("message", root)},
+                token=s.form_token,
+            )
+            body += form(
+                "/op/add_reaction",
+                [input_field("emoji", "Reaction (emoji name)", form_id="op-add_reaction")],
+                "React",
+                {"message_id": m["id"], "back": url("message", m["id"])},
                 token=s.form_token,
             )
         return _page(s, f"Message in #{c['name']}", body)
 
     @app.get("/tickets", response_class=HTMLResponse)
-    def tickets(project: str = "", status: str = "", q: str = "", page: PageNumber = 1) -> HTMLResponse:
+    def tickets(
+        project: str = "", status: str = "", q: str = "", jql: str = "", page: PageNumber = 1
+    ) -> HTMLResponse:
         page = max(page, 1)
-        if q:
+        found = ""
+        if jql:
+            found = _jql_results(s, jql, page)
+            rows = []
+        elif q:
             expr = match_expression(q)
             keys = (
                 s.episode.state.search("ticket", expr, limit=PAGE + 1, offset=(page - 1) * PAGE).keys
@@ -156,22 +183,46 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
             + input_field("status", "status", value=status)
             + input_field("q", "words", value=q)
             + "<button>filter</button></form>"
+            + '<form action="/tickets" id="jql">'
+            + input_field("jql", "JQL", value=jql, form_id="jql")
+            + '<button id="jql-submit">search</button></form>'
         )
-        body = filters + table(
-            ["key", "summary", "status", "priority", "assignee", "updated"],
-            [
+        body = (
+            filters
+            + found
+            + table(
+                ["key", "summary", "status", "priority", "assignee", "updated"],
                 [
-                    a("ticket", r["id"]),
-                    e(r["summary"]),
-                    e(r["status"]),
-                    e(r["priority"]),
-                    s.person(r["assignee"]),
-                    e(r["updated"][:10]),
-                ]
-                for r in rows[:PAGE]
-            ],
+                    [
+                        a("ticket", r["id"]),
+                        e(r["summary"]),
+                        e(r["status"]),
+                        e(r["priority"]),
+                        s.person(r["assignee"]),
+                        e(r["updated"][:10]),
+                    ]
+                    for r in rows[:PAGE]
+                ],
+            )
         )
         body += pager("/tickets", page, more, {"project": project, "status": status, "q": q})
+        if s.operable:
+            fid = "op-create_ticket"
+            body += form(
+                "/op/create_ticket",
+                [
+                    input_field("project", "project", options=projects, form_id=fid),
+                    input_field("summary", "summary", form_id=fid),
+                    input_field("description", "description", kind="textarea", form_id=fid),
+                    input_field("type", "type", form_id=fid),
+                    input_field("priority", "priority", options=["", *s.world.facts.priorities], form_id=fid),
+                    input_field("assignee", "assignee (name, handle or id)", form_id=fid),
+                    input_field("labels", "labels (comma-separated)", form_id=fid),
+                ],
+                "Create ticket",
+                {"back": "/tickets"},
+                token=s.form_token,
+            )
         return _page(s, "Tickets", body)
 
     @app.get("/ticket/{key}", response_class=HTMLResponse)
@@ -189,6 +240,7 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 ["created", e(t["created"][:16])],
                 ["updated", e(t["updated"][:16])],
                 ["labels", e(", ".join(json.loads(t["labels"] or "[]")))],
+                ["fix versions (milestone)", e(", ".join(json.loads(t["fix_versions"] or "[]")))],
             ],
         )
         description = f'<h2>Description</h2><div class="body">{s.text("ticket", t["id"], "description", t["description"])}</div>'
@@ -213,7 +265,10 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                         e(x["created"][:16]),
                         s.person(x["author"]),
                         e(x["field"]),
-                        e(x["from_value"]),
+                        # a GitHub timeline's cross-reference names the citing ticket: link it
+                        a("ticket", x["from_value"])
+                        if x["field"] == "cross-referenced" and x["from_value"]
+                        else e(x["from_value"]),
                         e(x["to_value"]),
                     ]
                     for x in events
@@ -235,19 +290,35 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
             back = {"key": t["id"], "back": url("ticket", t["id"])}
             body += form(
                 "/op/comment_ticket",
-                [input_field("body", "Comment", kind="textarea")],
+                [input_field("body", "Comment", kind="textarea", form_id="op-comment_ticket")],
                 "Comment",
                 back,
                 token=s.form_token,
             )
+            fid = "op-update_ticket"
             body += form(
                 "/op/update_ticket",
                 [
-                    input_field("status", "status", options=statuses),
-                    input_field("priority", "priority", options=["", *s.world.facts.priorities]),
-                    input_field("assignee", "assignee (name, handle or id)"),
+                    input_field("status", "status", options=statuses, form_id=fid),
+                    input_field("priority", "priority", options=["", *s.world.facts.priorities], form_id=fid),
+                    input_field("assignee", "assignee (name, handle or id)", form_id=fid),
+                    input_field("labels", "labels (comma-separated; they replace the old ones)", form_id=fid),
+                    input_field(
+                        "resolution", "resolution", options=["", *s.world.facts.resolutions], form_id=fid
+                    ),
                 ],
                 "Update",
+                back,
+                token=s.form_token,
+            )
+            fid = "op-link_tickets"
+            body += form(
+                "/op/link_tickets",
+                [
+                    input_field("other", "link to ticket", form_id=fid),
+                    input_field("link_type", "link type (Relates, Blocks, Duplicate, ...)", form_id=fid),
+                ],
+                "Link",
                 back,
                 token=s.form_token,
             )
@@ -271,17 +342,53 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 for r in rows[:PAGE]
             ],
         )
-        return _page(s, "Documents", body + pager("/docs", page, len(rows) > PAGE))
+        body += pager("/docs", page, len(rows) > PAGE)
+        if s.operable:
+            fid = "op-create_doc"
+            body += form(
+                "/op/create_doc",
+                [
+                    input_field("title", "title", form_id=fid),
+                    input_field("folder", "folder", form_id=fid),
+                    input_field("body", "text", kind="textarea", form_id=fid),
+                ],
+                "Create document",
+                {"back": "/docs"},
+                token=s.form_token,
+            )
+        return _page(s, "Documents", body)
 
     @app.get("/doc/{doc_id:path}", response_class=HTMLResponse)
     def document(doc_id: str) -> HTMLResponse:
         d = s.one("SELECT * FROM document WHERE id = ?", (doc_id,))
         head = f"<p class=muted>{e(d['id'])} · by {s.person(d['author'])} · {e(d['updated'][:10])}</p>"
-        return _page(
-            s,
-            d["title"] or d["id"],
-            head + f'<div class="body">{s.text("document", d["id"], "body", d["body"])}</div>',
-        )
+        body = head + f'<div class="body">{s.text("document", d["id"], "body", d["body"])}</div>'
+        if s.operable:
+            back = {"doc": d["id"], "back": url("document", d["id"])}
+            fid = "op-edit_doc"
+            body += form(
+                "/op/edit_doc",
+                [
+                    input_field("section", "section (heading; blank: the end)", form_id=fid),
+                    input_field("replace", "replace the section", kind="checkbox", form_id=fid),
+                    input_field("text", "text", kind="textarea", form_id=fid),
+                ],
+                "Edit",
+                back,
+                token=s.form_token,
+            )
+            fid = "op-comment_doc"
+            body += form(
+                "/op/comment_doc",
+                [
+                    input_field("anchor", "on the words", form_id=fid),
+                    input_field("text", "Comment", kind="textarea", form_id=fid),
+                ],
+                "Comment on the document",
+                back,
+                token=s.form_token,
+            )
+        return _page(s, d["title"] or d["id"], body)
 
     @app.get("/mail", response_class=HTMLResponse)
     def mails(page: PageNumber = 1) -> HTMLResponse:
@@ -300,7 +407,22 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
                 for r in rows[:PAGE]
             ],
         )
-        return _page(s, "Mail", body + pager("/mail", page, len(rows) > PAGE))
+        body += pager("/mail", page, len(rows) > PAGE)
+        if s.operable:
+            fid = "op-send_email"
+            body += form(
+                "/op/send_email",
+                [
+                    input_field("to", "to (comma-separated)", form_id=fid),
+                    input_field("cc", "cc (comma-separated)", form_id=fid),
+                    input_field("subject", "subject", form_id=fid),
+                    input_field("body", "message", kind="textarea", form_id=fid),
+                ],
+                "Send",
+                {"back": "/mail"},
+                token=s.form_token,
+            )
+        return _page(s, "Mail", body)
 
     @app.get("/mail/{email_id:path}", response_class=HTMLResponse)
     def mail(email_id: str) -> HTMLResponse:
@@ -318,10 +440,23 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
         if s.operable:
             body += form(
                 "/op/send_email",
-                [input_field("body", "Reply", kind="textarea")],
+                [input_field("body", "Reply", kind="textarea", form_id="op-reply")],
                 "Send reply",
                 {"reply_to": m["id"], "back": url("email", m["id"])},
                 token=s.form_token,
+                form_id="op-reply",
+            )
+            fid = "op-forward"
+            body += form(
+                "/op/send_email",
+                [
+                    input_field("to", "forward to (comma-separated)", form_id=fid),
+                    input_field("body", "note", kind="textarea", form_id=fid),
+                ],
+                "Forward",
+                {"forward": m["id"], "back": url("email", m["id"])},
+                token=s.form_token,
+                form_id=fid,
             )
         return _page(s, m["subject"] or "(no subject)", body)
 
@@ -348,10 +483,16 @@ def workspace_routes(app: FastAPI, s: ViewerState) -> None:
             body += form(
                 "/op/create_event",
                 [
-                    input_field("title", "title"),
-                    input_field("start", "start (ISO 8601)", value=s.episode.now[:16]),
-                    input_field("duration_minutes", "minutes", kind="number", value="30"),
-                    input_field("attendees", "attendees (comma-separated)"),
+                    input_field("title", "title", form_id="op-create_event"),
+                    input_field(
+                        "start", "start (ISO 8601)", value=s.episode.now[:16], form_id="op-create_event"
+                    ),
+                    input_field(
+                        "duration_minutes", "minutes", kind="number", value="30", form_id="op-create_event"
+                    ),
+                    input_field("attendees", "attendees (comma-separated)", form_id="op-create_event"),
+                    input_field("location", "location", form_id="op-create_event"),
+                    input_field("description", "description", kind="textarea", form_id="op-create_event"),
                 ],
                 "Book",
                 {"back": "/calendar"},
