@@ -101,6 +101,11 @@ class EnvClient:
         tools: list[dict[str, Any]] = self.request("GET", "/tools")["tools"]
         return tools
 
+    def tasks(self) -> list[dict[str, Any]]:
+        """The tasks the server was started with: id, family, split, instruction."""
+        tasks: list[dict[str, Any]] = self.request("GET", "/tasks")["tasks"]
+        return tasks
+
     def reset(
         self,
         *,
@@ -110,10 +115,19 @@ class EnvClient:
         tools: list[str] | None = None,
         max_steps: int | None = None,
         max_seconds: float | None = None,
+        task_id: str | None = None,
+        reward: str | None = None,
     ) -> RemoteEpisode:
-        """A new episode on the server (arguments as for :meth:`World.episode`)."""
+        """A new episode on the server (arguments as for :meth:`World.episode`).
+
+        With ``task_id`` (a server started with a tasks file) the episode is that task's, with
+        its cutoff, persona and tools: each observation carries the task's reward (``reward``:
+        ``binary`` or ``dense``) and the one that ends it ``info["score"]``.
+        """
         body: dict[str, Any] = {"seed": seed}
         for name, value in (
+            ("task_id", task_id),
+            ("reward", reward),
             ("cutoff", cutoff),
             ("persona", persona),
             ("tools", tools),

@@ -13,6 +13,12 @@ episode to an MCP client (an agent harness, a desktop assistant, an evaluation l
 * ``resources/read`` of ``workgym://episode/state`` gives the state hash, step, time, answer and
   the state diff (JSON), for the harness that checks the episode afterwards.
 
+Given a task (``workgym mcp anon.db --tasks tasks.jsonl --task ID``), the server is that task's
+episode (:class:`~workgym.tasks.env.TaskEnv`): its cutoff, persona and tools; the server's
+instructions are the task's prompt (the workplace policy, the opening text, the instruction);
+each call's ``_meta`` carries the task's reward, and the call that ends the episode also its
+``score`` (reward, partial credit and each check's result), as does the state resource.
+
 The server is built on the SDK's low-level ``Server`` rather than ``MCPServer``: ``MCPServer``
 derives schemas from Python signatures itself and validates arguments before the tool runs, which
 would write each schema twice and turn a bad call into an exception instead of an observation.
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
@@ -41,6 +47,9 @@ from workgym.world.core import Episode
 from workgym.world.guard import ASGIApp, check_exposure, guarded
 from workgym.world.server import MAX_BODY_BYTES
 
+if TYPE_CHECKING:  # the tasks stage sits below the world: a task's server is given its env
+    from workgym.tasks.env import TaskEnv
+
 STATE_URI = "workgym://episode/state"
 """The resource holding the episode's state (hash, step, time, answer, diff) as JSON."""
 
@@ -48,8 +57,16 @@ META_KEY = "workgym/observation"
 """Where a tool result's ``_meta`` carries the observation's step, time, reward and flags."""
 
 
-def build_server(episode: Episode, *, name: str = "workgym") -> Server[Any]:
-    """An MCP server whose tools are ``episode``'s; each call is one step of it."""
+def build_server(episode: Episode, *, name: str = "workgym", task: TaskEnv | None = None) -> Server[Any]:
+    """An MCP server whose tools are ``episode``'s; each call is one step of it.
+
+    Args:
+        episode: the episode served.
+        name: the server's name.
+        task: the task ``episode`` runs (its :class:`~workgym.tasks.env.TaskEnv`): calls are its
+            steps, rewarded, and the instructions are its prompt.
+    """
+    step = task.step if task is not None else episode.step
     tools = [
         types.Tool(
             name=t.name,
@@ -70,7 +87,7 @@ def build_server(episode: Episode, *, name: str = "workgym") -> Server[Any]:
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         call = {"name": params.name, "arguments": params.arguments or {}}
-        observation = await anyio.to_thread.run_sync(episode.step, call)
+        observation = await anyio.to_thread.run_sync(step, call)
         meta = {
             **observation.info,
             "reward": observation.reward,
@@ -100,7 +117,7 @@ def build_server(episode: Episode, *, name: str = "workgym") -> Server[Any]:
     async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         if str(params.uri) != STATE_URI:
             raise ValueError(f"no resource {str(params.uri)[:100]!r}; the one resource is {STATE_URI}")
-        text = await anyio.to_thread.run_sync(_state_text, episode)
+        text = await anyio.to_thread.run_sync(_state_text, episode, task)
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=STATE_URI, mime_type="application/json", text=text)]
         )
@@ -108,7 +125,9 @@ def build_server(episode: Episode, *, name: str = "workgym") -> Server[Any]:
     return Server(
         name,
         version="1",
-        instructions=episode.intro(),
+        instructions=episode.intro()
+        if task is None
+        else f"{task.prompt.system}\n\n{task.prompt.instruction}",
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,
@@ -116,7 +135,7 @@ def build_server(episode: Episode, *, name: str = "workgym") -> Server[Any]:
     )
 
 
-def _state_text(episode: Episode) -> str:
+def _state_text(episode: Episode, task: TaskEnv | None = None) -> str:
     state = {
         "hash": episode.state_hash(),
         "steps": episode.steps,
@@ -126,6 +145,9 @@ def _state_text(episode: Episode) -> str:
         "truncated": episode.truncated,
         "diff": episode.state_diff().to_dict(),
     }
+    if task is not None:
+        state["task_id"] = task.task_id
+        state["score"] = task.score().to_dict()
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
 
@@ -159,9 +181,9 @@ async def answer_unreadable(
                 await forward.send(item)
 
 
-def serve_stdio(episode: Episode) -> None:
-    """Serve the episode's tools over stdin/stdout until the client closes them."""
-    server = build_server(episode)
+def serve_stdio(episode: Episode, *, task: TaskEnv | None = None) -> None:
+    """Serve the episode's tools (``task``'s, rewarded, when given) over stdin/stdout until the client closes them."""
+    server = build_server(episode, task=task)
 
     async def run() -> None:
         async with stdio_server() as (read, write):
@@ -181,13 +203,14 @@ def http_app(
     token: str | None,
     max_body_bytes: int = MAX_BODY_BYTES,
     allowed_hosts: Sequence[str] = (),
+    task: TaskEnv | None = None,
 ) -> ASGIApp:
     """The episode's tools as a streamable HTTP app at ``/mcp``, behind the Host check, token and body limit.
 
     The SDK checks Host and Origin itself on loopback only (any port); :func:`guarded` checks
     them first, on every bind, at the bound port (see :class:`~workgym.world.guard.HostCheck`).
     """
-    app = build_server(episode).streamable_http_app(host=host)
+    app = build_server(episode, task=task).streamable_http_app(host=host)
     return guarded(app, token=token, max_bytes=max_body_bytes, host=host, allowed_hosts=allowed_hosts)
 
 
@@ -198,8 +221,9 @@ def serve_http(
     port: int = 8200,
     token: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    task: TaskEnv | None = None,
 ) -> None:
-    """Serve the episode's tools over streamable HTTP at ``http://host:port/mcp``.
+    """Serve the episode's tools (``task``'s, when given) over streamable HTTP at ``http://host:port/mcp``.
 
     Raises:
         ExposureError: ``host`` is beyond loopback and no token is given.
@@ -207,7 +231,7 @@ def serve_http(
     import uvicorn
 
     check_exposure(host, token)
-    app = http_app(episode, host=host, token=token, allowed_hosts=allowed_hosts)
+    app = http_app(episode, host=host, token=token, allowed_hosts=allowed_hosts, task=task)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

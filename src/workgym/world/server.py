@@ -1,17 +1,22 @@
 """The HTTP face of the world: episodes as sessions, reset/step/state/fork/close over JSON.
 
 ``workgym serve-env anon.db --port 8100`` serves one world to many clients at once; each session
-is one :class:`~workgym.world.core.Episode` with its private state. The routes (all JSON; see
-docs/world.md):
+is one :class:`~workgym.world.core.Episode` with its private state. Started with a tasks file
+(``--tasks tasks.jsonl``), a reset may name a ``task_id``: the session is that task's episode
+(:class:`~workgym.tasks.env.TaskEnv`), every step's observation carries its reward, and the one
+that ends the episode carries ``info.score``, the reward and each check's result. The routes (all
+JSON; see docs/world.md):
 
 ======================  =====================================================================
-``POST /reset``         a new session (``cutoff``, ``persona``, ``seed``, ``tools``, limits), or
-                        with ``session_id`` the same session started over (a new ``seed``)
+``POST /reset``         a new session (``cutoff``, ``persona``, ``seed``, ``tools``, limits; or a
+                        ``task_id`` and ``reward`` mode), or with ``session_id`` the same session
+                        started over (a new ``seed``)
 ``POST /step``          ``{"session_id", "call"}`` -> the observation
 ``POST /state``         hash, step, time, answer, ended flags, and the state diff
 ``POST /fork``          a new session, an independent copy of one mid-episode
 ``POST /close``         the session's state released
 ``GET /tools``          the tools in OpenAI function-calling format
+``GET /tasks``          the tasks served: id, family, split, instruction (never gold or checks)
 ``GET /health``         the world's fingerprint, open sessions, limits
 ======================  =====================================================================
 
@@ -35,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +50,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workgym.world.core import Episode, Limits, Observation, World
 from workgym.world.guard import ASGIApp, check_exposure, guarded
+
+if TYPE_CHECKING:  # the tasks stage sits below the world: a server with tasks is given them
+    from workgym.tasks.env import TaskEnv, TaskSet
 
 MAX_BODY_BYTES = 1_000_000
 """Largest request body accepted by default."""
@@ -60,12 +68,17 @@ class SessionError(Exception):
 
 @dataclass(slots=True)
 class Session:
-    """One client's episode, and when it was last used."""
+    """One client's episode (a task's, when ``task`` is set), and when it was last used."""
 
     id: str
     episode: Episode
     last_used: float
     busy: int = 0
+    task: TaskEnv | None = None
+
+    def step(self, call: Any) -> Observation:
+        """One step: the task's (rewarded) when the session runs a task, else the episode's."""
+        return self.task.step(call) if self.task is not None else self.episode.step(call)
 
 
 @dataclass
@@ -98,8 +111,8 @@ class Sessions:
     def __len__(self) -> int:
         return len(self._open)
 
-    def add(self, episode: Episode) -> Session:
-        """Register a new episode as a session.
+    def add(self, episode: Episode, task: TaskEnv | None = None) -> Session:
+        """Register a new episode (``task``'s, when given) as a session.
 
         Raises:
             SessionError: the session limit is reached (the episode is closed).
@@ -111,7 +124,7 @@ class Sessions:
                 raise SessionError(
                     429, "too_many_sessions", f"{self.max_sessions} sessions are open; close one first"
                 )
-            session = Session(secrets.token_urlsafe(12), episode, self.clock())
+            session = Session(secrets.token_urlsafe(12), episode, self.clock(), task=task)
             self._open[session.id] = session
             return session
 
@@ -205,6 +218,15 @@ class ResetRequest(_Body):
     )
     max_steps: int | None = Field(None, ge=1, le=10_000, description="Steps before truncation.")
     max_seconds: float | None = Field(None, gt=0, le=86_400, description="Wall seconds before truncation.")
+    task_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Run this task (of the tasks the server was started with).",
+    )
+    reward: Literal["binary", "dense"] | None = Field(
+        None, description="With a task: binary (the task's reward at the end; default) or dense (progress)."
+    )
 
 
 class StepRequest(_Body):
@@ -252,7 +274,18 @@ def state_json(session: Session, *, diff: bool) -> dict[str, Any]:
     }
     if diff:
         out["diff"] = ep.state_diff().to_dict()
+    if session.task is not None:
+        out["task_id"] = session.task.task_id
+        if diff:
+            out["score"] = session.task.score().to_dict()
     return out
+
+
+def task_listing(tasks: TaskSet) -> list[dict[str, Any]]:
+    """What ``/tasks`` shows of each task: what an agent may see of it, never its gold or checks."""
+    return [
+        {"id": t.id, "family": t.family, "split": t.split, "instruction": t.instruction} for t in tasks.tasks
+    ]
 
 
 class SafeJSONResponse(JSONResponse):
@@ -291,6 +324,7 @@ def create_app(
     sessions: Sessions | None = None,
     host: str = "127.0.0.1",
     allowed_hosts: Sequence[str] = (),
+    tasks: TaskSet | None = None,
 ) -> ASGIApp:
     """The env server as an ASGI app (run it with uvicorn, or see :func:`serve`).
 
@@ -305,6 +339,7 @@ def create_app(
         host: the address the app is bound to; a request naming another host is refused
             (see :class:`~workgym.world.guard.HostCheck`).
         allowed_hosts: further names clients may reach the server by (a DNS name, a proxy's).
+        tasks: the tasks a reset may name by ``task_id`` (of ``world``); listed at ``/tasks``.
     """
     table = sessions if sessions is not None else Sessions(world, max_sessions, idle_seconds)
     defaults = limits or Limits()
@@ -360,6 +395,7 @@ def create_app(
             "max_sessions": table.max_sessions,
             "idle_seconds": table.idle_seconds,
             "tools": len(world.tools()),
+            "tasks": len(tasks) if tasks is not None else 0,
         }
 
     @api.get("/tools")
@@ -367,11 +403,17 @@ def create_app(
         """Every tool in OpenAI function-calling format."""
         return {"tools": world.tools()}
 
+    @api.get("/tasks")
+    def list_tasks() -> dict[str, Any]:
+        """The tasks a reset may name: id, family, split and instruction (never gold or checks)."""
+        return {"tasks": task_listing(tasks) if tasks is not None else []}
+
     @api.post("/reset")
     def reset(body: ResetRequest) -> dict[str, Any]:
         """A new session, or an existing one started over."""
         if body.session_id is not None:
-            fixed = {"cutoff", "persona", "tools", "max_steps", "max_seconds"} & body.model_fields_set
+            fixed = {"cutoff", "persona", "tools", "max_steps", "max_seconds", "task_id", "reward"}
+            fixed &= body.model_fields_set
             if fixed:
                 raise SessionError(
                     422,
@@ -379,7 +421,10 @@ def create_app(
                     f"{', '.join(sorted(fixed))} cannot change in a session; close it and reset anew",
                 )
             with table.use(body.session_id) as session:
-                observation = session.episode.reset(seed=body.seed)
+                if session.task is not None:
+                    observation = session.task.reset(seed=body.seed)
+                else:
+                    observation = session.episode.reset(seed=body.seed)
                 return {"session_id": session.id, "observation": observation_json(observation)}
         session_limits = Limits(
             max_steps=body.max_steps or defaults.max_steps,
@@ -388,6 +433,10 @@ def create_app(
             observation_chars=defaults.observation_chars,
             calendar_days=defaults.calendar_days,
         )
+        if body.task_id is not None:
+            return reset_task(body, session_limits)
+        if body.reward is not None:
+            raise SessionError(422, "bad_request", "reward applies to a task: give task_id too")
         try:
             episode = world.episode(
                 cutoff=body.cutoff,
@@ -406,11 +455,40 @@ def create_app(
         session = table.add(episode)
         return {"session_id": session.id, "observation": opening}
 
+    def reset_task(body: ResetRequest, session_limits: Limits) -> dict[str, Any]:
+        if tasks is None:
+            raise SessionError(422, "no_tasks", "this server has no tasks: start it with --tasks tasks.jsonl")
+        fixed = {"cutoff", "persona", "tools"} & body.model_fields_set
+        if fixed:
+            raise SessionError(
+                422,
+                "bad_request",
+                f"{', '.join(sorted(fixed))} come from the task; leave them out with task_id",
+            )
+        assert body.task_id is not None
+        try:
+            task_env = tasks.env(
+                body.task_id, seed=body.seed or 0, limits=session_limits, reward=body.reward or "binary"
+            )
+        except KeyError as exc:
+            raise SessionError(
+                404, "unknown_task", str(exc.args[0]) if exc.args else "no such task"
+            ) from None
+        except ValueError as exc:
+            raise SessionError(422, "bad_request", str(exc)) from None
+        try:
+            opening = observation_json(task_env.reset())
+        except BaseException:
+            task_env.close()
+            raise
+        session = table.add(task_env.episode, task=task_env)
+        return {"session_id": session.id, "task_id": task_env.task_id, "observation": opening}
+
     @api.post("/step")
     def step(body: StepRequest) -> dict[str, Any]:
         """Run one tool call; a bad call is an observation with ``info.error``, not an HTTP error."""
         with table.use(body.session_id) as session:
-            return {"observation": observation_json(session.episode.step(body.call))}
+            return {"observation": observation_json(session.step(body.call))}
 
     @api.post("/state")
     def state(body: StateRequest) -> dict[str, Any]:
@@ -422,8 +500,13 @@ def create_app(
     def fork(body: SessionRequest) -> dict[str, Any]:
         """A new session: an independent copy of this one as it is now."""
         with table.use(body.session_id) as session:
-            child = session.episode.fork()
-        forked = table.add(child)
+            if session.task is not None:
+                child_task: TaskEnv | None = session.task.fork()
+                assert child_task is not None
+                child = child_task.episode
+            else:
+                child_task, child = None, session.episode.fork()
+        forked = table.add(child, task=child_task)
         with table.use(forked.id) as held:
             return state_json(held, diff=False)
 
@@ -491,4 +574,5 @@ __all__ = [
     "running",
     "serve",
     "state_json",
+    "task_listing",
 ]
