@@ -21,12 +21,20 @@ from workgym.tasks import Task
 
 @dataclass
 class Reply:
-    """One answer: text and/or tool calls ``(name, arguments text)``; or an HTTP error; after a delay."""
+    """One answer: text and/or tool calls ``(name, arguments text)``; or an HTTP error; after a delay.
+
+    ``logprobs`` are ``(token, logprob, id)`` per completion token, sent as the chat-completions
+    API's ``logprobs.content`` (with llama.cpp's per-token ``id``); ``token_ids`` as vLLM's
+    ``choices[0].token_ids``; ``usage`` the prompt and completion tokens the answer reports.
+    """
 
     content: str | None = None
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
     status: int = 200
     delay: float = 0.0
+    logprobs: list[tuple[str, float, int]] | None = None
+    token_ids: list[int] | None = None
+    usage: tuple[int, int] = (11, 7)
 
 
 class FakeOpenAI:
@@ -58,14 +66,27 @@ class FakeOpenAI:
                             {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
                             for i, (n, a) in enumerate(answer.tool_calls)
                         ]
+                    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "message": message}
+                    if answer.logprobs is not None:
+                        tokens = [
+                            {"id": i, "token": t, "logprob": lp, "bytes": [*t.encode()], "top_logprobs": []}
+                            for t, lp, i in answer.logprobs
+                        ]
+                        choice["logprobs"] = {"content": tokens}
+                    if answer.token_ids is not None:
+                        choice["token_ids"] = answer.token_ids
                     payload = json.dumps(
                         {
                             "id": "chatcmpl-test",
                             "object": "chat.completion",
                             "created": 0,
                             "model": body.get("model", ""),
-                            "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-                            "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+                            "choices": [choice],
+                            "usage": {
+                                "prompt_tokens": answer.usage[0],
+                                "completion_tokens": answer.usage[1],
+                                "total_tokens": sum(answer.usage),
+                            },
                         }
                     )
                 data = payload.encode()
@@ -118,14 +139,14 @@ def gold_player(
         if early is not None:
             return early
         if react:
-            played = sum(
-                1 for m in messages if m["role"] == "user" and m["content"].startswith("Observation:")
-            )
+            played = sum(1 for m in messages if m["role"] == "assistant" and "\nAction: " in m["content"])
         else:  # gold calls made so far: every tool call but the scripted malformed ones
             calls = [c for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or []]
             played = sum(1 for c in calls if c["function"]["arguments"] != MALFORMED)
-        if played >= len(task.gold):
-            return Reply(content="Thought: done\nFinal Answer: done" if react else "Done.")
+        if played >= len(task.gold):  # a task of changes, all made: the model says so and ends
+            if react:
+                return Reply(content="Thought: all made\nFinal Answer: made the changes asked for")
+            return Reply(tool_calls=[("submit_answer", json.dumps({"text": "made the changes asked for"}))])
         call = task.gold[played]
         arguments = json.dumps(dict(call.arguments))
         if react:

@@ -8,6 +8,12 @@ For a task tried ``n`` times with ``c`` successes, the unbiased estimators (as t
 Both are averaged over tasks, for k = 1..n (n the fewest tries any task has). Confidence
 intervals are a seeded bootstrap over tasks (tries of a task stay together). Breakdowns go by
 family, by the number of sources a task spans, by difficulty band once calibrated, and by agent.
+
+Format failures (model replies that were neither a tool call nor an answer, each answered with a
+corrective observation) are counted apart from the world's step errors and from wrong answers:
+``format_failures`` has the replies and the episodes with any; ``call_forms`` counts the forms the
+calls came in (``tool_calls``, ``hermes``, ``react``, …), so pass^k can be read as the task's, not
+the parser's.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from statistics import fmean
 from typing import Any
 
 Trajectory = Mapping[str, Any]
+
+FORMAT = "format"
+"""The step error of a model reply that was neither a tool call nor an answer (a format failure)."""
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -73,7 +82,13 @@ def summarize(trajectories: Sequence[Trajectory], *, seed: int = 0, rounds: int 
     tries = [float(n) for n, _ in counts]
     hat_last = [pass_hat_k(n, c, k_max) for n, c in counts] if k_max else []
     steps = [len(t["steps"]) for t in trajectories]
-    errors: Counter[str] = Counter(s["error"] for t in trajectories for s in t["steps"] if s.get("error"))
+    errors: Counter[str] = Counter(
+        s["error"] for t in trajectories for s in t["steps"] if s.get("error") and s["error"] != FORMAT
+    )
+    formats = [sum(1 for s in t["steps"] if s.get("error") == FORMAT) for t in trajectories]
+    forms: Counter[str] = Counter(
+        s["form"] for t in trajectories for s in t["steps"] if s.get("form") not in (None, "none")
+    )
     failures: Counter[str] = Counter(t["failure"]["boundary"] for t in trajectories if t.get("failure"))
     tokens: Counter[str] = Counter()
     for t in trajectories:
@@ -93,6 +108,8 @@ def summarize(trajectories: Sequence[Trajectory], *, seed: int = 0, rounds: int 
         if any("cost_usd" in t for t in trajectories)
         else None,
         "step_errors": dict(sorted(errors.items())),
+        "format_failures": {"replies": sum(formats), "episodes": sum(1 for n in formats if n)},
+        "call_forms": dict(sorted(forms.items())),
         "failures": dict(sorted(failures.items())),
         "seconds": {
             "env": round(sum(t["seconds"]["env"] for t in trajectories), 4),
@@ -157,4 +174,4 @@ def run_summary(trajectories: Sequence[Trajectory], *, seed: int = 0, rounds: in
     }
 
 
-__all__ = ["band", "breakdown", "pass_at_k", "pass_hat_k", "run_summary", "summarize"]
+__all__ = ["FORMAT", "band", "breakdown", "pass_at_k", "pass_hat_k", "run_summary", "summarize"]

@@ -73,19 +73,26 @@ class Tool:
     writes: bool = False
     ends_episode: bool = False
 
-    def schema(self) -> dict[str, Any]:
-        """The tool in OpenAI function-calling format."""
+    def schema(self, *, compact: bool = False) -> dict[str, Any]:
+        """The tool in OpenAI function-calling format.
+
+        Args:
+            compact: a shorter schema for a small context: no size limits (calls are still checked
+                against them, and a call over one is told so), no empty defaults, no examples.
+        """
         properties: dict[str, Any] = {}
         for p in self.params:
-            prop = {**p.schema, "description": p.description}
-            if not p.required and p.default is not None:
+            prop = {**p.schema, "description": _compact_text(p.description) if compact else p.description}
+            if compact:
+                prop = _without_limits(prop)
+            if not p.required and p.default is not None and not (compact and p.default in ("", [])):
                 prop["default"] = p.default
             properties[p.name] = prop
         return {
             "type": "function",
             "function": {
                 "name": self.name,
-                "description": self.description,
+                "description": _compact_text(self.description) if compact else self.description,
                 "parameters": {
                     "type": "object",
                     "properties": properties,
@@ -141,6 +148,25 @@ class Tool:
         if problems:
             raise CallError("; ".join(problems))
         return out
+
+
+_LIMITS = ("maxLength", "maxItems")
+"""Schema keys a compact schema leaves out."""
+
+_EXAMPLE = re.compile(r"\s*\bExamples?\b[^:]{0,40}:.*$", re.S)
+
+
+def _compact_text(text: str) -> str:
+    """A description without its examples (``Example: ...`` to the end)."""
+    return _EXAMPLE.sub("", text).strip()
+
+
+def _without_limits(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A property's schema without size limits, its items' too."""
+    out = {k: v for k, v in schema.items() if k not in _LIMITS}
+    if isinstance(out.get("items"), Mapping):
+        out["items"] = _without_limits(out["items"])
+    return out
 
 
 def _short(text: str, limit: int = 40) -> str:

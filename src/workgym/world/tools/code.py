@@ -37,7 +37,7 @@ def search_commits(
 
     Args:
         query: words to look for in commit messages; empty lists the newest commits.
-        repo: only this repository (its name, e.g. acme-api).
+        repo: only this repository (its name, as commits show it).
         author: only commits by this person (name, handle, e-mail or id).
         path: only commits touching a file whose path contains this text.
         after: only commits at or after this time (ISO 8601).

@@ -72,7 +72,7 @@ def read_doc(ctx: ToolContext, doc: str, page: int = 1) -> str:
     """Read a document, about 3,000 characters per page; the first page lists its sections, the last its comments.
 
     Args:
-        doc: the document's id (its path, e.g. design/auth.md), the end of its path, or its title.
+        doc: the document's id (its path, e.g. folder/name.md), the end of its path, or its title.
         page: which page to read.
     """
     d = find_doc(ctx, doc)

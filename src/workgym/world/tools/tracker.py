@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -25,13 +26,26 @@ DEFAULT_LINK_TYPES = {
 }
 
 
+_GITHUB_KEY = re.compile(r"(?:(?:[\w.-]+/)?([\w.-]+)#|#)?([0-9]+)")
+"""How GitHub names an issue or pull request: ``#12``, ``repo#12``, ``owner/repo#12`` (or just ``12``)."""
+
+
 def find_ticket(ctx: ToolContext, key: str) -> sqlite3.Row:
-    """The visible ticket with this key (any case).
+    """The visible ticket with this key (any case); a GitHub ticket also as ``#12`` or ``owner/repo#12``.
 
     Raises:
         ToolError: there is none.
     """
     rows = ctx.state.query("SELECT * FROM ticket WHERE id = ?", (key.strip().upper(),))
+    github = _GITHUB_KEY.fullmatch(key.strip()) if not rows else None
+    if github and github[1]:  # a GitHub issue or pull request: "repo#12", "owner/repo#12"
+        rows = ctx.state.query(
+            "SELECT * FROM ticket WHERE id = ? COLLATE NOCASE", (f"{github[1]}#{github[2]}",)
+        )
+    elif github:  # "#12" or "12": the one repository's
+        rows = ctx.state.query("SELECT * FROM ticket WHERE id LIKE ? LIMIT 2", (f"%#{github[2]}",))
+        if len(rows) > 1:
+            raise ToolError(f"#{github[2]} is in several repositories; name one, as in repo#{github[2]}")
     if not rows:
         raise ToolError(f"no ticket {clip(key, 40)!r}; search_tickets finds tickets")
     return rows[0]
@@ -193,11 +207,13 @@ def search_tickets(ctx: ToolContext, jql: str = "", page: int = 1) -> str:
     Fields: project, key, status, priority, type, resolution, assignee, reporter, creator, labels,
     components, fixVersion, parent, summary, description, comment, text, created, updated, resolved.
     Operators: = != ~ !~ > >= < <= IN, NOT IN, IS EMPTY, IS NOT EMPTY; AND, OR, NOT, parentheses;
-    ORDER BY field [ASC|DESC]. Dates are ISO 8601 or relative (-7d, -2w). Example:
-    project = ENG AND status = "In Progress" AND assignee = currentUser() AND text ~ "login" ORDER BY updated DESC
+    ORDER BY field [ASC|DESC]. Dates are ISO 8601 or relative (-7d, -2w); currentUser() is you.
+    A clause is a field, an operator and a value; quote values with spaces.
 
     Args:
-        jql: the filter (empty lists every ticket, most recently updated first).
+        jql: the filter (empty lists every ticket, most recently updated first). GitHub issues and
+            pull requests: key repo#N, type issue or "pull request", status open, closed or merged;
+            state, author and milestone mean status, reporter and fixVersion.
         page: which page of results (20 per page).
     """
     # Text clauses are first searched only as deep as the page needs, and for tickets alone (a
@@ -251,8 +267,11 @@ def _person_field(ctx: ToolContext, person_id: str) -> str:
 def get_ticket(ctx: ToolContext, key: str, comments_page: int = 1) -> str:
     """Show a ticket: its fields, description, links, history and comments (10 per page, oldest first).
 
+    A GitHub issue or pull request shows its labels, milestone (as fix version) and timeline
+    (cross-references, commits that referenced it, closing and merging) as its history.
+
     Args:
-        key: the ticket's key, e.g. ENG-12.
+        key: the ticket's key, e.g. ABC-123; a GitHub issue or pull request as repo#123 (or #123).
         comments_page: which page of comments to show.
     """
     t = find_ticket(ctx, key)
@@ -353,7 +372,7 @@ def create_ticket(
     """Create a ticket in a project, reported by you; it starts in the project's first status.
 
     Args:
-        project: the project's key, e.g. ENG.
+        project: the project's key, e.g. ABC.
         summary: a one-line title.
         description: the body (Jira wiki markup is fine).
         type: the issue type, e.g. Task, Bug, Story.
@@ -415,8 +434,9 @@ def update_ticket(
     """Change a ticket's status (only along its project's workflow), assignee, priority, labels or resolution.
 
     Args:
-        key: the ticket's key, e.g. ENG-12.
-        status: the new status; it must be a transition seen in the project's history.
+        key: the ticket's key, e.g. ABC-123; a GitHub issue or pull request as repo#123 (or #123).
+        status: the new status; it must be a transition seen in the project's history (on GitHub:
+            closed to close an issue, open to reopen it).
         assignee: the new assignee (name, handle, e-mail or id), or "none" to unassign.
         priority: the new priority, one of those used in the tracker.
         labels: the ticket's new labels (they replace the old ones; [] removes all).
@@ -480,10 +500,10 @@ def update_ticket(
 
 @tool("tracker", writes=True)
 def comment_ticket(ctx: ToolContext, key: str, body: str) -> str:
-    """Add a comment to a ticket as yourself.
+    """Add a comment to a ticket (on GitHub: an issue or pull request) as yourself.
 
     Args:
-        key: the ticket's key, e.g. ENG-12.
+        key: the ticket's key, e.g. ABC-123; a GitHub issue or pull request as repo#123 (or #123).
         body: the comment (Jira wiki markup is fine).
     """
     me = ctx.me()
@@ -509,11 +529,11 @@ def comment_ticket(ctx: ToolContext, key: str, body: str) -> str:
 
 @tool("tracker", writes=True)
 def link_tickets(ctx: ToolContext, key: str, other: str, link_type: str = "Relates") -> str:
-    """Link two tickets, e.g. ENG-1 blocks ENG-2 (link_type "Blocks"); the link shows on both.
+    """Link two tickets, e.g. ABC-1 blocks ABC-2 (link_type "Blocks"); the link shows on both.
 
     Args:
-        key: the ticket the link goes out from, e.g. ENG-1.
-        other: the ticket it points to, e.g. ENG-2.
+        key: the ticket the link goes out from, e.g. ABC-1.
+        other: the ticket it points to, e.g. ABC-2.
         link_type: the kind of link, as the tracker names it: Relates, Blocks, Duplicate, ...
     """
     ctx.me()
