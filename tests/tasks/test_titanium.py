@@ -26,7 +26,7 @@ def test_when_titanium_is_mined_then_500_plus_tasks_a_third_cross_source_a_fifth
     _, tasks, _ = titanium_tasks
     assert len(tasks) >= 500
     families = Counter(t.family for t in tasks)
-    assert set(families) == {"lookup", "chain", "aggregate", "workflow", "replay", "clarify"}
+    assert set(families) == {"lookup", "chain", "aggregate", "workflow", "replay", "clarify", "compose"}
     assert sum(t.features["sources"] >= 2 for t in tasks) / len(tasks) >= 0.3
     assert families["replay"] / len(tasks) >= 0.2
 

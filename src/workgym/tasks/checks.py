@@ -14,6 +14,9 @@
   message in the same channel). Anything else is damage and fails.
 * ``references``: some new row picked by ``where`` has text that references every required
   record, as the link extractor resolves it.
+* ``forbids``: no new row picked by ``where`` (a policy: a ticket's history keeps a priority
+  change even when it was undone, so an episode that broke the rule fails though its end state
+  looks right).
 
 ``reward`` is 1.0 when every gating check passes, else 0.0; ``partial`` is the share of checks
 passed. Both are recorded with each check's result.
@@ -156,6 +159,8 @@ class Scorer:
             passed, detail = _no_collateral(check, diff)
         elif check.kind == "references":
             passed, detail = self._references(check, diff)
+        elif check.kind == "forbids":
+            passed, detail = _forbids(check, diff)
         else:
             passed, detail = False, f"unknown check kind {check.kind!r}"
         return CheckResult(check.kind, passed, check.gate, detail)
@@ -210,6 +215,14 @@ class Scorer:
 
 def _picks(where: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
     return all(_same(v, row.get(k)) for k, v in where.items())
+
+
+def _forbids(check: Check, diff: StateDiff) -> tuple[bool, str]:
+    """No row of the table that matches ``where`` was inserted (history rows record what was undone)."""
+    broken = [c.key for c in diff.of(check.table, "inserted") if _picks(check.where, c.row)]
+    if broken:
+        return False, f"the policy forbids new {check.table} rows with {dict(check.where)}: {broken[:3]}"
+    return True, f"no {check.table} row with {dict(check.where)}"
 
 
 def _changes(check: Check, diff: StateDiff) -> tuple[bool, str]:

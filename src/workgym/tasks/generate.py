@@ -14,7 +14,7 @@ import hashlib
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,24 @@ from workgym.world import World
 
 OVERDRAW = 1.6
 """Drafts asked of a family per task it should yield: validation and deduplication drop some."""
+
+LEVEL_FEATURES: dict[str, str] = {
+    "min_actions": "actions",
+    "hops": "hops",
+    "apps": "sources",
+    "distractors": "distractors",
+}
+"""The difficulty knobs (``workgym tasks --min-actions/--hops/--apps/--distractors``) and the
+feature each sets a floor on."""
+
+
+def below_level(task: Task, level: Mapping[str, int]) -> str | None:
+    """The first knob whose floor ``task`` is under (as ``"hops < 3"``), or None when it meets them all."""
+    for knob, feature in LEVEL_FEATURES.items():
+        floor = level.get(knob, 0)
+        if floor and task.features.get(feature, 0) < floor:
+            return f"{feature} < {floor}"
+    return None
 
 
 @dataclass
@@ -71,6 +89,7 @@ def generate_tasks(
     splits: tuple[str, str] = ("train", "test"),
     test_share: float = 0.2,
     progress: Callable[[int, int], None] | None = None,
+    level: Mapping[str, int] | None = None,
 ) -> tuple[list[Task], Report]:
     """Draft, validate, deduplicate and split about ``n`` tasks.
 
@@ -82,9 +101,12 @@ def generate_tasks(
         splits: the names of the two splits.
         test_share: about what share of tasks goes to the second split, by entity.
         progress: called with (validated so far, drafts in all).
+        level: floors on the difficulty features, by knob (see :data:`LEVEL_FEATURES`); the
+            generators aim for them (a distractor count, longer lists) and tasks under a floor
+            are dropped.
 
     Raises:
-        ValueError: an unknown family.
+        ValueError: an unknown family or difficulty knob.
     """
     chosen = list(families or FAMILIES)
     unknown = [f for f in chosen if f not in FAMILIES]
@@ -94,7 +116,11 @@ def generate_tasks(
     report = Report()
     total_share = sum(SHARES[f] for f in chosen)
     quota = {f: max(1, round(n * SHARES[f] / total_share)) for f in chosen}
-    g = Gen(world, seed)
+    level = {k: v for k, v in (level or {}).items() if v}
+    unknown_knobs = sorted(set(level) - set(LEVEL_FEATURES))
+    if unknown_knobs:
+        raise ValueError(f"unknown difficulty knobs {unknown_knobs}; knobs: {', '.join(LEVEL_FEATURES)}")
+    g = Gen(world, seed, level)
     try:
         drafts: list[Draft] = []
         for family in chosen:
@@ -108,7 +134,10 @@ def generate_tasks(
     try:
         for done, draft in enumerate(drafts, 1):
             outcome = validator.validate(draft)
-            if outcome.task is None:
+            under = below_level(outcome.task, level) if outcome.task is not None and level else None
+            if under is not None:
+                report.dropped[(draft.family, f"under the level ({under})")] += 1
+            elif outcome.task is None:
                 report.dropped[(draft.family, outcome.reason)] += 1
             else:
                 valid[draft.family].append(outcome.task)
@@ -206,4 +235,12 @@ def write_tasks(tasks: Iterable[Task], path: Path) -> int:
     return jsonl.write(path, (task.to_dict() for task in tasks))
 
 
-__all__ = ["OVERDRAW", "Report", "assign_splits", "generate_tasks", "write_tasks"]
+__all__ = [
+    "LEVEL_FEATURES",
+    "OVERDRAW",
+    "Report",
+    "assign_splits",
+    "below_level",
+    "generate_tasks",
+    "write_tasks",
+]

@@ -12,6 +12,8 @@ A task is one JSON object per line of ``tasks.jsonl`` (see docs/tasks.md)::
 ``gold`` are the actions that do the task (run by the oracle agent); ``wrong`` the same actions
 aimed at a distractor (run by the plausible-wrong agent, which must fail). ``evidence`` names the
 records that make the answer true, with why. ``entity`` is what the train/test split groups by.
+``policy`` is the workplace policy the task is bound by (the rules its right answer depends on),
+shown to the agent in its prompt; empty for tasks no policy bears on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Literal
 
 from workgym import jsonl
 
-CheckKind = Literal["answer", "changes", "no_collateral", "references"]
+CheckKind = Literal["answer", "changes", "forbids", "no_collateral", "references"]
 AnswerMatch = Literal["entity", "number", "set", "value"]
 
 
@@ -52,7 +54,9 @@ class Check:
 
     Attributes:
         kind: ``answer`` (the submitted answer), ``changes`` (a row changed as expected),
-            ``no_collateral`` (nothing else written), ``references`` (a written text cites records).
+            ``no_collateral`` (nothing else written), ``references`` (a written text cites records),
+            ``forbids`` (no row of ``table`` matching ``where`` was written: a policy the episode must
+            not break on the way, even where the end state looks right).
         gate: whether the reward requires it (every check counts toward partial credit).
         match: for ``answer``: ``entity`` (any alias of ``expected``, and no other entity of its
             kind), ``number`` (exactly), ``set`` (ticket keys, order-free), ``value`` (a word or
@@ -65,7 +69,8 @@ class Check:
         key: for ``changes`` with ``updated``/``deleted``: the row's key.
         fields: for ``changes``: field -> the value it must have after (inserted: the values that
             identify the row; unpredictable ones, ids and times, are left out).
-        where: for ``references``: field -> value that picks the inserted rows to read.
+        where: for ``references``: field -> value that picks the inserted rows to read; for
+            ``forbids``: field -> value of the rows no write may leave.
         text_field: for ``references``: the field holding the written text.
         required: for ``references``: ``[dst_kind, dst_id]`` pairs the text must reference.
     """
@@ -159,12 +164,14 @@ class Task:
     split: str = ""
     difficulty: float | None = None
     id: str = ""
+    policy: str = ""
 
     def with_id(self) -> Task:
         """The task with its id: the family and a hash of what it asks and how it is checked."""
-        body = canonical_json(
-            [self.instruction, self.cutoff, self.persona, [c.to_dict() for c in self.checks]]
-        )
+        asked: list[Any] = [self.instruction, self.cutoff, self.persona, [c.to_dict() for c in self.checks]]
+        if self.policy:  # the policy changes the right answer; tasks without one keep their ids
+            asked.append(self.policy)
+        body = canonical_json(asked)
         return replace(self, id=f"{self.family}-{hashlib.sha256(body.encode()).hexdigest()[:12]}")
 
     @property
@@ -190,6 +197,7 @@ class Task:
             "user": [{"about": list(f.about), "reply": f.reply} for f in self.user] or None,
             "split": self.split,
             "difficulty": self.difficulty,
+            "policy": self.policy or None,
         }
 
     @classmethod
@@ -215,6 +223,7 @@ class Task:
             user=tuple(UserFact(tuple(f["about"]), f["reply"]) for f in data.get("user") or ()),
             split=data.get("split", ""),
             difficulty=data.get("difficulty"),
+            policy=data.get("policy") or "",
         )
 
 

@@ -37,6 +37,8 @@ def _check_line(check: Check) -> str:
         )
     if check.kind == "references":
         return f"a new {check.table} with {dict(check.where)} references {[list(r) for r in check.required]}"
+    if check.kind == "forbids":
+        return f"the policy forbids any new {check.table} with {dict(check.where)}"
     return "nothing else changed"
 
 
@@ -69,6 +71,7 @@ def review(world: World, tasks: Sequence[Task], per_family: int = 3) -> str:
                     f"As **{who}**, at **{task.cutoff or 'the end of the record'}**. "
                     f"Features: {', '.join(f'{k} {v}' for k, v in task.features.items())}.",
                     "",
+                    *([*(f"> {line}" for line in task.policy.splitlines()), ""] if task.policy else []),
                     "Checks:",
                     *(f"- {_check_line(c)}" for c in task.checks),
                     "",

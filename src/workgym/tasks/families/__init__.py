@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workgym.tasks.families import aggregate, chain, clarify, lookup, replay, workflow
+from workgym.tasks.families import aggregate, chain, clarify, compose, lookup, replay, workflow
 from workgym.tasks.families.base import Draft, Gen
 
 Generator = Callable[[Gen, int], list[Draft]]
@@ -20,6 +20,7 @@ FAMILIES: dict[str, Generator] = {
     "workflow": workflow.generate,
     "replay": replay.generate,
     "clarify": clarify.generate,
+    "compose": compose.generate,
 }
 """Every family, in the order tasks.md lists them."""
 
@@ -30,6 +31,7 @@ SHARES: dict[str, float] = {
     "workflow": 0.15,
     "replay": 0.28,
     "clarify": 0.07,
+    "compose": 0.2,
 }
 """The share of ``--n`` each family is asked for (what one family cannot fill, others may)."""
 

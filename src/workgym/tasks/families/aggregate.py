@@ -73,10 +73,12 @@ def _reported(g: Gen, budget: int, via_ticket: bool) -> list[Draft]:
             if not named or not g.title(named[0]):
                 continue
             t = named[0]
+            title = g.title(t) or ""
+            # A title that already says its project ("… in OPS") is not followed by "in OPS" again.
+            where = "there" if f" in {r['project']}" in title.rsplit("”", 1)[-1] else f"in {r['project']}"
             ask = g.pick(
-                f"How many {plural} did the reporter of {g.title(t)} file in {r['project']} in {label}?",
-                f"Whoever reported {g.title(t)}: how many {plural} did they open in {r['project']} "
-                f"during {label}?",
+                f"How many {plural} did the reporter of {title} file {where} in {label}?",
+                f"Whoever reported {title}: how many {plural} did they open {where} during {label}?",
             )
             find = [
                 Call("search_tickets", {"jql": f'summary ~ "{g.words(t["summary"])}"'}),

@@ -149,14 +149,17 @@ class Draft:
     distractors: int = 1
     user: list[UserFact] = field(default_factory=list)
     derive_changes: bool = True
+    policy: str = ""
 
 
 class Gen:
     """The generators' view of a world: rows, people, phrasing, a seeded random source."""
 
-    def __init__(self, world: World, seed: int) -> None:
+    def __init__(self, world: World, seed: int, level: Mapping[str, int] | None = None) -> None:
         self.world = world
         self.facts = world.facts
+        self.level: Mapping[str, int] = dict(level or {})
+        """The difficulty asked for (``min_actions``, ``hops``, ``apps``, ``distractors``; 0 or absent: any)."""
         self.rng = random.Random(seed)
         self.ep: Episode = world.episode()
         self._titles: dict[str, str | None] | None = None
@@ -182,8 +185,8 @@ class Gen:
     # -- people ------------------------------------------------------------------------------
 
     def name(self, person_id: str) -> str:
-        """A person's display name."""
-        return self.facts.name(person_id)
+        """A person's display name, its spacing tidied (a directory may keep "Name " as typed)."""
+        return " ".join(self.facts.name(person_id).split())
 
     def is_person(self, person_id: str) -> bool:
         """Whether the id names a real person with a usable name (not a bot, not blank)."""
