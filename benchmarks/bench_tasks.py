@@ -1,10 +1,10 @@
-"""How fast tasks are drafted and validated, beside a validator that opens a fresh episode per run.
+"""How fast tasks are drafted and validated, beside a validator that opens a fresh episode per draft.
 
 On the anonymized-or-raw sample and titanium (built from ../shared/data when present): the time
 of ``generate_tasks(n=1000)`` end to end (draft, validate, deduplicate, split), and the validation
 of the same drafts two ways in the same process: ours (one episode per cutoff, persona and tool
-set, reset between the oracle, noop and plausible-wrong runs) and a baseline that opens a new
-episode for every run, as a harness without cheap reset would. The ratio is the figure to compare.
+set, from a pool, reset between the oracle, noop and plausible-wrong runs) and a baseline that
+opens a new episode for every draft, as a harness without an episode pool would. The ratio is the figure to compare.
 
     python benchmarks/bench_tasks.py [--data ../shared/data] [--n 1000]
 """
@@ -16,23 +16,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from workgym.tasks import Task, generate_tasks
+from workgym.tasks import Task, TaskEnv, generate_tasks
 from workgym.tasks.families import FAMILIES, SHARES, Draft, Gen
-from workgym.tasks.users import ScriptedUser
 from workgym.tasks.validate import LIMITS, Validator
-from workgym.world import Episode, World
+from workgym.world import World
 from workspaces import DEFAULT_DATA, workspaces  # benchmarks/workspaces.py
 
 
 class FreshEpisodes(Validator):
-    """The baseline: a new episode for every agent run."""
+    """The baseline: a new episode for every draft (no pool), as a harness without cheap reset would."""
 
-    def episode(self, task: Task) -> tuple[Episode, bool]:
-        user = ScriptedUser(task.user) if task.user else None
-        ep = self.world.episode(
-            cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user, limits=LIMITS
-        )
-        return ep, True
+    def env(self, task: Task) -> TaskEnv:
+        return TaskEnv(self.world, task, scorer=self.scorer, limits=LIMITS)
 
 
 def drafts(world: World, n: int) -> list[Draft]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from workgym.anonymize.run import anonymize_workspace
+from workgym.tasks import generate_tasks, write_tasks
+from workgym.world import World
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -22,7 +24,12 @@ def test_when_the_readme_s_python_runs_then_it_works(
     blocks = python_blocks(README.read_text(encoding="utf-8"))
     assert blocks, "the README has no Python example"
     anonymize_workspace(sample_db, tmp_path / "anon.db", b"k" * 32)
+    world = World.open(tmp_path / "anon.db")
+    tasks, _ = generate_tasks(world, n=10, seed=0)
+    write_tasks(tasks, tmp_path / "tasks.jsonl")
     monkeypatch.chdir(tmp_path)
     for block in blocks:
         exec(compile(block, str(README), "exec"), {})
-    assert "[Open]" in capsys.readouterr().out  # the tour's search found open tickets
+    out = capsys.readouterr().out
+    assert "[Open]" in out  # the tour's search found open tickets
+    assert "0.0 False" in out  # one step of a task: no reward yet, the episode goes on

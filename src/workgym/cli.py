@@ -522,14 +522,23 @@ def mcp_command(
     port: Annotated[int, typer.Option("--port", help="Port with --http.")] = 8200,
     token_file: TokenFile = None,
     allow_host: AllowHost = None,
+    tasks_file: Annotated[
+        Path | None, typer.Option("--tasks", help="A tasks.jsonl of this workspace; serve one of its tasks.")
+    ] = None,
+    task_id: Annotated[
+        str | None, typer.Option("--task", help="The task to serve (with --tasks; default the first).")
+    ] = None,
 ) -> None:
     """Serve one episode's tools to an MCP client, over stdio (default) or streamable HTTP.
 
-    Over stdio nothing but the protocol is written to stdout; errors go to stderr.
+    Over stdio nothing but the protocol is written to stdout; errors go to stderr. With --tasks the
+    episode is a task's (its cutoff, persona and tools): each call carries the task's reward and
+    the one that ends the episode its score.
 
     Example:
         workgym mcp anon.db --persona P0003 --cutoff 2024-04-01T09:00Z
         workgym mcp anon.db --http --port 8200
+        workgym mcp anon.db --tasks tasks.jsonl --task lookup-3f2a
     """
     from workgym.world import Limits, World
     from workgym.world.mcp_server import serve_http, serve_stdio
@@ -539,17 +548,36 @@ def mcp_command(
     with _errors(out):
         names = [t.strip() for t in tools.split(",") if t.strip()] if tools else None
         limits = Limits(max_steps=max_steps, max_seconds=max_seconds)
-        episode = World.open(workspace).episode(
-            cutoff=cutoff, persona=persona, seed=seed, tools=names, limits=limits
-        )
+        task_env = None
+        if tasks_file is not None:
+            from workgym.tasks import TaskSet
+
+            if cutoff or persona or names:
+                raise ValueError("--cutoff, --persona and --tools come from the task with --tasks")
+            taskset = TaskSet.open(workspace, tasks_file)
+            if not taskset.tasks:
+                raise ValueError(f"{tasks_file}: no tasks")
+            try:
+                task_env = taskset.env(task_id or taskset.tasks[0].id, seed=seed, limits=limits)
+            except KeyError as exc:
+                raise ValueError(str(exc.args[0])) from None
+            episode = task_env.episode
+        elif task_id is not None:
+            raise ValueError("--task needs --tasks tasks.jsonl")
+        else:
+            episode = World.open(workspace).episode(
+                cutoff=cutoff, persona=persona, seed=seed, tools=names, limits=limits
+            )
     try:
         if http:
             console.print(
                 f"MCP (streamable HTTP) at http://{host}:{port}/mcp; {episode.intro().split(' Tools:')[0]}"
             )
-            serve_http(episode, host=host, port=port, token=token, allowed_hosts=allow_host or ())
+            serve_http(
+                episode, host=host, port=port, token=token, allowed_hosts=allow_host or (), task=task_env
+            )
         else:
-            serve_stdio(episode)
+            serve_stdio(episode, task=task_env)
     finally:
         episode.close()
 
@@ -568,31 +596,93 @@ def serve_env(
     max_body: Annotated[
         int, typer.Option("--max-body", min=1024, help="Largest request body, bytes.")
     ] = 1_000_000,
+    tasks_file: Annotated[
+        Path | None,
+        typer.Option("--tasks", help="A tasks.jsonl of this workspace: a reset may name a task_id."),
+    ] = None,
 ) -> None:
     """Serve the world over HTTP: sessions with reset/step/state/fork/close, for many clients at once.
 
-    Use it from Python with workgym.world.client.EnvClient (docs/world.md).
+    Use it from Python with workgym.world.client.EnvClient (docs/world.md). With --tasks a reset
+    may name a task_id: each observation carries the task's reward, the last its score; GET
+    /tasks lists them.
 
     Example:
         workgym serve-env anon.db --port 8100
+        workgym serve-env anon.db --tasks tasks.jsonl
         WORKGYM_TOKEN=$(openssl rand -hex 24) workgym serve-env anon.db --host 0.0.0.0
     """
     from workgym.world import World
     from workgym.world.server import serve
 
     token = _token(token_file, host)
+    taskset = None
     with _errors():
-        world = World.open(workspace)
+        if tasks_file is not None:
+            from workgym.tasks import TaskSet
+
+            taskset = TaskSet.open(workspace, tasks_file)
+            world = taskset.world
+        else:
+            world = World.open(workspace)
     auth = "bearer token required" if token else "loopback only, no token"
-    console.print(f"env server at http://{host}:{port} ({auth}); {len(world.tools())} tools; Ctrl-C stops it")
+    served = f"; {len(taskset)} tasks" if taskset is not None else ""
+    console.print(
+        f"env server at http://{host}:{port} ({auth}); {len(world.tools())} tools{served}; Ctrl-C stops it"
+    )
     serve(
         world,
+        tasks=taskset,
         host=host,
         port=port,
         token=token,
         max_sessions=max_sessions,
         idle_seconds=idle_timeout,
         max_body_bytes=max_body,
+        allowed_hosts=allow_host or (),
+    )
+
+
+@app.command(name="serve-openenv")
+def serve_openenv_command(
+    workspace: Annotated[Path, typer.Argument(help="A workspace file (the one the tasks were mined from).")],
+    tasks_file: Annotated[Path, typer.Option("--tasks", help="The tasks.jsonl to serve.")],
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8300,
+    token_file: TokenFile = None,
+    allow_host: AllowHost = None,
+    max_sessions: Annotated[int, typer.Option("--max-sessions", min=1, help="Sessions open at once.")] = 256,
+    reward: Annotated[
+        str, typer.Option("--reward", help="binary (the task's reward at the end) or dense (progress).")
+    ] = "binary",
+) -> None:
+    """Serve the tasks with OpenEnv's protocol (WebSocket sessions, /health, /schema), for OpenEnv clients.
+
+    Needs the openenv extra (docs/training.md). A reset names the task: reset(task_id=...).
+
+    Example:
+        workgym serve-openenv anon.db --tasks tasks.jsonl --port 8300
+    """
+    from workgym.tasks import TaskSet
+
+    token = _token(token_file, host)
+    with _errors():
+        if reward not in ("binary", "dense"):
+            raise ValueError(f"--reward is binary or dense, not {reward!r}")
+        try:
+            from workgym.integrations.openenv import serve_openenv
+        except ImportError as exc:
+            raise ValueError(f"OpenEnv is not installed ({exc}); see docs/training.md") from None
+        taskset = TaskSet.open(workspace, tasks_file)
+    auth = "bearer token required" if token else "loopback only, no token"
+    console.print(f"OpenEnv server at http://{host}:{port} ({auth}); {len(taskset)} tasks; Ctrl-C stops it")
+    serve_openenv(
+        taskset,
+        host=host,
+        port=port,
+        token=token,
+        max_sessions=max_sessions,
+        reward=reward,
         allowed_hosts=allow_host or (),
     )
 
@@ -607,6 +697,7 @@ def _tasks(
     test_share: float,
     frontier: tuple[Path, float, float] | None = None,
     force: bool = False,
+    level: dict[str, int] | None = None,
 ) -> None:
     from dataclasses import replace
 
@@ -635,6 +726,7 @@ def _tasks(
             splits=splits,
             test_share=test_share,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
+            level=level,
         )
     if frontier is not None:
         path, low, high = frontier
@@ -696,9 +788,21 @@ def tasks(
     band: Annotated[
         str, typer.Option("--band", help="With --frontier: the strongest agent's success band to keep.")
     ] = "0.2-0.6",
+    min_actions: Annotated[
+        int,
+        typer.Option("--min-actions", min=0, help="Keep tasks whose gold takes at least this many calls."),
+    ] = 0,
+    hops: Annotated[int, typer.Option("--hops", min=0, help="Keep tasks of at least this many hops.")] = 0,
+    apps: Annotated[
+        int, typer.Option("--apps", min=0, help="Keep tasks touching at least this many apps.")
+    ] = 0,
+    distractors: Annotated[
+        int,
+        typer.Option("--distractors", min=0, help="Name records among at least this many look-alikes."),
+    ] = 0,
     force: Force = False,
 ) -> None:
-    """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify.
+    """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify, compose.
 
     Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each),
     replacing tasks files workgym wrote; any other file there only with --force.
@@ -708,6 +812,7 @@ def tasks(
         workgym tasks anon.db -o tasks.jsonl --n 1000 --seed 0
         workgym tasks anon.db --families replay,workflow --split train,test
         workgym tasks anon.db --frontier difficulty.json --band 0.2-0.6 -o frontier.jsonl
+        workgym tasks anon.db --families compose --min-actions 10 --apps 3 --distractors 2
     """
     names = tuple(s.strip() for s in split.split(",") if s.strip())
     if len(names) != 2 or names[0] == names[1]:
@@ -723,11 +828,24 @@ def tasks(
             raise _fail(f"--band needs 0 <= LOW <= HIGH <= 1 (got {band!r})", 2)
         edge = (frontier, low, high)
     with _errors():
-        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge, force)
+        level = {"min_actions": min_actions, "hops": hops, "apps": apps, "distractors": distractors}
+        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge, force, level)
 
 
 def _agent_specs(
-    agents: list[str], model: str | None, base_url: str | None, temperature: float, timeout: float
+    agents: list[str],
+    model: str | None,
+    base_url: str | None,
+    temperature: float,
+    timeout: float,
+    *,
+    top_p: float | None = None,
+    max_tokens: int = 1024,
+    logprobs: bool = False,
+    max_turns: int = 30,
+    max_seconds: float | None = None,
+    max_context: int | None = None,
+    compact_tools: bool = False,
 ) -> list[Any]:
     from workgym.agents import KINDS, AgentSpec, ModelEndpoint
 
@@ -741,7 +859,17 @@ def _agent_specs(
         if name in ("openai", "react"):
             if not model:
                 raise _fail(f"the {name} agent needs --model (and --base-url for a local server)", 2)
-            endpoint = ModelEndpoint(model=model, base_url=base_url, temperature=temperature, timeout=timeout)
+            endpoint = ModelEndpoint(
+                model=model,
+                base_url=base_url,
+                temperature=temperature,
+                top_p=top_p,
+                timeout=timeout,
+                max_tokens=max_tokens,
+                logprobs=logprobs,
+            )
+            specs.append(AgentSpec(name, endpoint, max_turns, max_seconds, max_context, compact_tools))
+            continue
         specs.append(AgentSpec(name, endpoint))
     return specs
 
@@ -816,6 +944,8 @@ def _print_run(summary: dict[str, Any], out: Path) -> None:
         lo, hi = s["success_rate_ci95"]
         curve = " ".join(f"{v:.2f}" for _, v in sorted(s["pass_hat_k"].items(), key=lambda kv: int(kv[0])))
         failures = ", ".join(f"{k} {v}" for k, v in s["failures"].items()) or "-"
+        if s.get("format_failures", {}).get("replies"):  # replies neither a call nor an answer
+            failures += f" (format: {s['format_failures']['replies']} replies)"
         table.add_row(
             agent,
             str(s["episodes"]),
@@ -836,7 +966,10 @@ def run_command(
     workspace: Annotated[Path, typer.Argument(help="The workspace the tasks were mined from.")],
     tasks_file: Annotated[Path, typer.Argument(help="A tasks.jsonl from `workgym tasks`.")],
     agent: Annotated[
-        list[str], typer.Option("--agent", help="oracle, noop, random, openai or react; repeat for several.")
+        list[str],
+        typer.Option(
+            "--agent", help="oracle, noop, random, openai, react, wrong or partial; repeat for several."
+        ),
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="The run's folder.")] = Path("runs/run"),
     trials: Annotated[
@@ -847,10 +980,37 @@ def run_command(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint (key: $OPENAI_API_KEY).")
     ] = None,
-    temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.0,
+    temperature: Annotated[float, typer.Option("--temperature", min=0, help="Sampling temperature.")] = 0.0,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", min=0, max=1, help="Nucleus sampling (default: the server's).")
+    ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds to wait for one model answer.")
-    ] = 60.0,
+        float,
+        typer.Option("--timeout", min=1, help="Seconds to wait for one model answer (cold CPU: minutes)."),
+    ] = 300.0,
+    max_turns: Annotated[
+        int, typer.Option("--max-turns", min=1, help="Model calls before an LLM agent gives up.")
+    ] = 30,
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", min=1, help="The longest completion of one model turn.")
+    ] = 1024,
+    max_seconds: Annotated[
+        float,
+        typer.Option("--max-seconds", min=1, help="Seconds in the environment (not model time) per episode."),
+    ] = 600.0,
+    max_context: Annotated[
+        int | None,
+        typer.Option("--max-context", min=256, help="The conversation's token budget; old observations go."),
+    ] = None,
+    logprobs: Annotated[
+        bool, typer.Option("--logprobs", help="Ask for logprobs and token ids; the trajectories keep them.")
+    ] = False,
+    compact_tools: Annotated[
+        bool,
+        typer.Option(
+            "--compact-tools", help="Shorter tool schemas in the prompt (for small models and contexts)."
+        ),
+    ] = False,
     executor: Annotated[
         str, typer.Option("--executor", help="local or ray (pip install workgym[ray]).")
     ] = "local",
@@ -874,7 +1034,20 @@ def run_command(
         workgym run anon.db tasks.jsonl --agent oracle --agent random --trials 4 -o runs/base
         workgym run anon.db tasks.jsonl --agent openai --model qwen3 --base-url http://127.0.0.1:8000/v1 --trials 8 --concurrency 16 -o runs/qwen
     """
-    specs = _agent_specs(agent, model, base_url, temperature, timeout)
+    specs = _agent_specs(
+        agent,
+        model,
+        base_url,
+        temperature,
+        timeout,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        logprobs=logprobs,
+        max_turns=max_turns,
+        max_seconds=max_seconds,
+        max_context=max_context,
+        compact_tools=compact_tools,
+    )
     prices = _prices(price) if price is not None else None
     with _errors():
         summary = _run(
@@ -1273,6 +1446,13 @@ def demo(
         "workgym-demo"
     ),
     force: Force = False,
+    local_llm: Annotated[
+        bool,
+        typer.Option(
+            "--local-llm/--no-local-llm",
+            help="Add a real small model (workgym[llm], on this machine) on a few tasks, when installed.",
+        ),
+    ] = True,
 ) -> None:
     """Run every stage on the bundled sample workspace and say where to look.
 
@@ -1285,6 +1465,7 @@ def demo(
     sample = sample_workspace()
     db, key, anon = out / "workspace.db", out / "demo.key", out / "anon.db"
     tasks_file, runs, log = out / "tasks.jsonl", out / "runs" / "demo", out / "mcp-server.log"
+    llm_tasks, llm_runs = out / "tasks-local-llm.jsonl", out / "runs" / "demo-local-llm"
     console.rule("[bold]workgym demo[/]")
     console.print(f"Sample workspace: a fictional company in real export formats ({sample})\n")
     with _errors():
@@ -1299,6 +1480,9 @@ def demo(
                 (tasks_file.with_suffix(".md"), REVIEW),
                 (runs, RUN),
                 (runs / "report.html", REPORT),
+                (llm_tasks, TASKS),
+                (llm_runs, RUN),
+                (llm_runs / "report.html", REPORT),
             ],
             force=force,
         )
@@ -1332,6 +1516,8 @@ def demo(
         else:
             console.print("(set WORKGYM_MODEL, OPENAI_BASE_URL and OPENAI_API_KEY to add an LLM agent)")
         summary = _run(anon, tasks_file, specs, 3, 2, runs, "local", None, 30, 0, None, force)
+        if local_llm and not model:
+            _demo_local_llm(anon, tasks_file, llm_tasks, llm_runs, force)
         console.rule("8. report: runs/demo -> report.html")
         _print_run(summary, runs)
         console.print(f"report: {_report(runs, None, force)}")
@@ -1354,7 +1540,63 @@ def demo(
     console.print(f"  [bold]report[/]      {out / 'runs' / 'demo' / 'report.html'}   (open it in a browser)")
     console.print(f"  data        {out / 'data'}   (openai-chat and dpo, train/test, README.md card)")
     console.print(f"  browse      workgym view {anon} --runs {out / 'runs'}")
-    console.print(f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}")
+    console.print(
+        f"  your data   workgym ingest YOUR_EXPORTS... -o {out / 'mine.db'}   "
+        "(Slack, Jira, GitHub issues via gh api, mail, docs, git; `workgym formats` lists them)"
+    )
+    _print_training_recipes(anon, out / "tasks.jsonl")
+
+
+def _print_training_recipes(anon: Path, tasks: Path) -> None:
+    """The demo trains nothing; it ends with the three lines that train on its tasks, per trainer."""
+    console.print("\n[bold]Train on these tasks[/] (docs/training.md):")
+    console.print("  TRL        from workgym.integrations.trl import grpo_spec")
+    console.print(f'             spec = grpo_spec("{anon}", "{tasks}", split="train")')
+    console.print(
+        "             GRPOTrainer(model=..., train_dataset=spec.train_dataset, "
+        "environment_factory=spec.environment_factory).train()"
+    )
+    console.print(f"  OpenEnv    workgym serve-openenv {anon} --tasks {tasks}")
+    console.print('             env = GenericEnvClient(base_url="http://127.0.0.1:8300").sync()')
+    console.print('             env.reset(task_id=...); env.step({"name": tool, "arguments": {...}}).reward')
+    console.print("  Gymnasium  import workgym.world.gym")
+    console.print(
+        f'             env = gymnasium.make("workgym/Task-v0", workspace="{anon}", tasks="{tasks}")'
+    )
+    console.print("             env.reset(seed=0); env.step(json_call)  # reward on the step that ends it")
+
+
+DEMO_LLM_TASKS = 3
+"""Tasks the demo gives the local model (one try each, 3 turns at most: a CPU model is slow)."""
+
+
+def _demo_local_llm(anon: Path, tasks_file: Path, llm_tasks: Path, llm_runs: Path, force: bool) -> None:
+    """A real small model (workgym[llm]) on a few of the demo's tasks, when it is installed; else say so."""
+    from workgym.agents.local_model import LocalModel, ModelUnavailable, unavailable_reason
+    from workgym.tasks import load_tasks, write_tasks
+
+    reason = unavailable_reason()
+    if reason:
+        console.print(f"(a real local model joins when installed: {reason})")
+        return
+    picked: dict[str, Any] = {}
+    for task in sorted(load_tasks(tasks_file), key=lambda t: (len(t.tools), t.id)):  # short prompts first
+        picked.setdefault(task.family, task)
+    write_tasks(list(picked.values())[:DEMO_LLM_TASKS], llm_tasks)
+    console.rule(f"7b. run: a real small model x {DEMO_LLM_TASKS} tasks -> runs/demo-local-llm")
+    try:
+        model = LocalModel.start(context=4096)
+    except ModelUnavailable as exc:
+        console.print(f"(the local model could not start: {exc})")
+        return
+    try:
+        console.print(f"{model.name}, served by llama.cpp at {model.base_url} (CPU: minutes per task)")
+        specs = _agent_specs(["openai"], model.name, model.base_url, 0.0, 1800.0, max_tokens=128, max_turns=3)
+        summary = _run(anon, llm_tasks, specs, 1, 1, llm_runs, "local", None, 30, 0, None, force)
+    finally:
+        model.close()
+    _print_run(summary, llm_runs)
+    console.print(f"report: {_report(llm_runs, None, force)}")
 
 
 def main() -> None:

@@ -1,9 +1,12 @@
 """What every agent shares: one interface, and the recorder every step goes through.
 
-An agent gets a task and a :class:`Recorder` over a fresh episode, and acts by calling
-``rec.step(call)``. The recorder runs the call, times the environment apart from the model, and
-keeps each step (thought, call, observation, error, seconds, tokens) for the trajectory. An
-agent never touches the episode's state otherwise, so every action is recorded and checked.
+An agent gets the task's :class:`Prompt` (policy, opening text, instruction, tool schemas; never
+the gold actions or the checks) and a :class:`Recorder` over a fresh task environment, and acts by
+calling ``rec.step(call)``. The recorder runs the call, times the environment apart from the model,
+and keeps each step (thought, call, observation, error, seconds, tokens) for the trajectory. An
+agent never touches the episode's state otherwise, so every action is recorded and checked. The
+agents that know the answer (oracle, plausible-wrong) are privileged: built for one task with
+``for_task(task)`` (see :mod:`workgym.agents.oracle`).
 
 A failure is attributed to one boundary and recorded once: :class:`EndpointError` (the model
 endpoint would not answer), :class:`AgentError` (the agent itself broke); a bad tool call is not
@@ -17,17 +20,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from workgym.tasks import Task
-from workgym.world import Episode, Observation
-
-POLICY = (
-    "You work here, at a desk with the company's tools: chat, tracker, docs, mail, calendar, code and the "
-    "directory. Use the tools to find what you need; do not guess facts. When the task asks a question, end by "
-    "calling submit_answer with a short answer. When it asks for changes, make exactly those changes and nothing "
-    "else. If the task leaves out something only the person who asked knows, ask them with ask_user when you "
-    "have it."
-)
-"""The workplace policy every LLM agent's system prompt carries."""
+from workgym.tasks import Prompt, TaskEnv
+from workgym.world import POLICY, Episode, Observation
 
 
 class EndpointError(Exception):
@@ -50,6 +44,11 @@ class Step:
         env_seconds: time in the episode (tool and state).
         model_seconds: time waiting for the model before this call.
         tokens: prompt and completion tokens of the model turn that made this call.
+        form: how the model wrote the call (``tool_calls``, ``hermes``, ``react``, …; see
+            :mod:`workgym.agents.toolcalls`), ``none`` for a reply that was neither a call nor an
+            answer (a format failure, answered by a nudge); None for agents without a model.
+        logprobs: the model turn's completion tokens with their log probabilities (and ids where
+            the endpoint gave them), when it returned them.
     """
 
     call: Any
@@ -59,6 +58,8 @@ class Step:
     env_seconds: float = 0.0
     model_seconds: float = 0.0
     tokens: dict[str, int] = field(default_factory=dict)
+    form: str | None = None
+    logprobs: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON-ready data."""
@@ -69,14 +70,21 @@ class Step:
             "error": self.error,
             "seconds": {"env": round(self.env_seconds, 6), "model": round(self.model_seconds, 6)},
             "tokens": self.tokens,
+            **({"form": self.form} if self.form is not None else {}),
+            **({"logprobs": self.logprobs} if self.logprobs is not None else {}),
         }
 
 
 class Recorder:
-    """Runs an agent's calls on its episode and keeps the steps."""
+    """Runs an agent's calls on its episode (through its task environment, when given one) and keeps the steps.
 
-    def __init__(self, episode: Episode) -> None:
-        self.episode = episode
+    Args:
+        target: the task environment the agent acts in (steps carry its rewards), or a bare episode.
+    """
+
+    def __init__(self, target: TaskEnv | Episode) -> None:
+        self.env = target if isinstance(target, TaskEnv) else None
+        self.episode = target.episode if isinstance(target, TaskEnv) else target
         self.steps: list[Step] = []
         self.model_seconds = 0.0
         self.tokens = {"prompt": 0, "completion": 0}
@@ -99,16 +107,38 @@ class Recorder:
         thought: str | None = None,
         model_seconds: float = 0.0,
         tokens: dict[str, int] | None = None,
+        form: str | None = None,
+        logprobs: dict[str, Any] | None = None,
     ) -> Observation:
         """Run one call and record it; returns the observation (an error one for a bad call)."""
         started = time.perf_counter()
-        observation = self.episode.step(call)
+        observation = self.env.step(call) if self.env is not None else self.episode.step(call)
         elapsed = time.perf_counter() - started
         error = observation.info.get("error")
+        spent = dict(tokens or {})
         self.steps.append(
-            Step(call, observation.text, error, thought, elapsed, model_seconds, dict(tokens or {}))
+            Step(call, observation.text, error, thought, elapsed, model_seconds, spent, form, logprobs)
         )
         return observation
+
+    def nudge(
+        self,
+        reply: str,
+        text: str,
+        *,
+        model_seconds: float = 0.0,
+        tokens: dict[str, int] | None = None,
+        logprobs: dict[str, Any] | None = None,
+    ) -> str:
+        """Record a reply that was neither a call nor an answer, and the corrective text sent back.
+
+        Nothing reaches the episode (no step is spent, nothing is submitted); the step's error is
+        ``format``, so runs count format failures apart from wrong answers.
+        """
+        self.steps.append(
+            Step(reply, text, "format", None, 0.0, model_seconds, dict(tokens or {}), "none", logprobs)
+        )
+        return text
 
     @property
     def env_seconds(self) -> float:
@@ -117,7 +147,7 @@ class Recorder:
 
 
 class Agent(ABC):
-    """An agent: it solves a task through a recorder.
+    """An agent: it solves a task, given its prompt, through a recorder.
 
     Attributes:
         name: the agent's kind (oracle, noop, random, openai, react).
@@ -136,8 +166,8 @@ class Agent(ABC):
         return f"{self.name}:{self.model}" if self.model else self.name
 
     @abstractmethod
-    async def solve(self, task: Task, rec: Recorder, *, seed: int) -> None:
-        """Act on ``task`` through ``rec`` until done; raise EndpointError or AgentError to give up."""
+    async def solve(self, prompt: Prompt, rec: Recorder, *, seed: int) -> None:
+        """Act on the task ``prompt`` gives through ``rec`` until done; raise EndpointError or AgentError to give up."""
 
 
 __all__ = ["POLICY", "Agent", "AgentError", "EndpointError", "Recorder", "Step"]

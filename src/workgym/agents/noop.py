@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workgym.agents.base import Agent, Recorder
-from workgym.tasks import Task
+from workgym.tasks import Prompt
 
 
 class NoopAgent(Agent):
@@ -11,5 +11,5 @@ class NoopAgent(Agent):
 
     name = "noop"
 
-    async def solve(self, task: Task, rec: Recorder, *, seed: int) -> None:
+    async def solve(self, prompt: Prompt, rec: Recorder, *, seed: int) -> None:
         """Do nothing."""

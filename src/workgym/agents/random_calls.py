@@ -2,7 +2,7 @@
 
 Calls are valid by the schema (a tool the task allows, its required arguments of the right
 types), their values drawn from the instruction's words and numbers, so they sometimes hit a real
-record. The draws are seeded by the episode's seed and the task, so a run repeats exactly.
+record. The draws are seeded by the episode's seed and the task's id, so a run repeats exactly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from workgym.agents.base import Agent, Recorder
-from workgym.tasks import Task
+from workgym.tasks import Prompt
 from workgym.world import Tool
 
 
@@ -44,11 +44,11 @@ class RandomAgent(Agent):
     def __init__(self, max_calls: int = 4) -> None:
         self.max_calls = max_calls
 
-    async def solve(self, task: Task, rec: Recorder, *, seed: int) -> None:
+    async def solve(self, prompt: Prompt, rec: Recorder, *, seed: int) -> None:
         """Call at random, then answer at random."""
-        digest = hashlib.sha256(f"{seed}:{task.id}".encode()).digest()
+        digest = hashlib.sha256(f"{seed}:{prompt.task_id}".encode()).digest()
         rng = random.Random(int.from_bytes(digest[:8], "big"))
-        words = re.findall(r"[\w@.-]{3,}", task.instruction)
+        words = re.findall(r"[\w@.-]{3,}", prompt.instruction)
         tools: list[Tool] = [t for t in rec.episode.tools.values() if not t.ends_episode]
         for _ in range(rng.randint(1, self.max_calls)):
             if rec.done or not tools:

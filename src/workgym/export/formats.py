@@ -25,9 +25,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from workgym.agents import POLICY
 from workgym.agents.react import FORMAT
-from workgym.world import REGISTRY
+from workgym.world import REGISTRY, system_text
 
 Trajectory = Mapping[str, Any]
 Record = dict[str, Any]
@@ -37,12 +36,12 @@ OBSERVATION_CHARS = 500
 
 
 def system_prompt(t: Trajectory, *, react: bool = False) -> str:
-    """The system prompt the trajectory's agent had (the episode's opening text and the policy)."""
+    """The system prompt the trajectory's agent had (the policy, then the episode's opening text)."""
     intro = t.get("intro") or "You are an assistant at work."
     if not react:
-        return f"{intro}\n\n{POLICY}"
+        return system_text(intro)
     usage = "\n\n".join(REGISTRY.get(n).usage() for n in tool_names(t) if REGISTRY.get(n))  # type: ignore[union-attr]
-    return f"{intro}\n\n{POLICY}\n\nTools:\n{usage}\n\n{FORMAT}"
+    return f"{system_text(intro)}\n\nTools:\n{usage}\n\n{FORMAT}"
 
 
 def tool_names(t: Trajectory) -> list[str]:

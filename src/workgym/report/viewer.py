@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
@@ -30,15 +30,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workgym.report.pages import FORM_TOKEN, e, form, layout, table
+from workgym.report.operations import operation_routes
+from workgym.report.pages import e, form, layout, table
 from workgym.report.run_fields import summary as read_summary
 from workgym.report.run_fields import trajectory as read_trajectory
 from workgym.report.run_pages import task_and_run_routes
 from workgym.report.view_state import PAGE, Run, ViewerState
 from workgym.report.view_state import page as _page
-from workgym.report.viewer_guard import ViewerGuard, ViewerSecrets, allowed_hosts, local_path
+from workgym.report.viewer_guard import ViewerGuard, ViewerSecrets, allowed_hosts
 from workgym.report.workspace_pages import workspace_routes
-from workgym.tasks import Scorer, ScriptedUser, Task
+from workgym.tasks import Task, TaskEnv
 from workgym.world import World
 from workgym.world.fts import ro_uri
 
@@ -115,16 +116,16 @@ def create_viewer(
         if task_id not in task_map:
             raise ValueError(f"no task {task_id!r} in the tasks given (--tasks, or the runs' tasks files)")
         task = task_map[task_id]
-    if task is not None:
-        user = ScriptedUser(task.user) if task.user else None
-        episode = world.episode(
-            cutoff=task.cutoff, persona=persona or task.persona, tools=task.tools, user=user
-        )
+    task_env = None
+    if task is not None:  # the task's own environment: its episode, and its scorer for /episode/check
+        task_env = TaskEnv(world, replace(task, persona=persona) if persona else task)
+        episode = task_env.episode
     else:
         episode = world.episode(cutoff=cutoff, persona=persona if operable else None)
     state = ViewerState(world, episode, task_map, run_map, task, operable, raw, form_token=secrets.form_token)
     app = FastAPI(title="workgym viewer", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.viewer = state
+    app.state.task_env = task_env
     app.state.secrets = secrets
     app.state.hosts = allowed_hosts(host)
     app.add_middleware(ViewerGuard, tokens=secrets, hosts=app.state.hosts)
@@ -162,32 +163,9 @@ def viewer_address(app: FastAPI, base: str) -> str:
 
 # -- operable mode ---------------------------------------------------------------------------------
 
-_OPERATIONS = {"post_message", "comment_ticket", "update_ticket", "send_email", "create_event"}
-
 
 def _operable_routes(app: FastAPI, s: ViewerState) -> None:
-    @app.post("/op/{tool}")
-    async def operate(tool: str, request: Request) -> RedirectResponse:
-        if tool not in _OPERATIONS:
-            raise HTTPException(404, f"no operation {tool!r}")
-        data = {k: str(v) for k, v in (await request.form()).items()}
-        data.pop(FORM_TOKEN, None)
-        back = local_path(data.pop("back", "/"))
-        arguments: dict[str, Any] = {k: v for k, v in data.items() if v.strip()}
-        if tool == "create_event":
-            if "duration_minutes" in arguments:
-                arguments["duration_minutes"] = (
-                    int(arguments["duration_minutes"])
-                    if arguments["duration_minutes"].isascii()
-                    and arguments["duration_minutes"].isdigit()
-                    and len(arguments["duration_minutes"]) <= 9
-                    else arguments["duration_minutes"]
-                )
-            if "attendees" in arguments:
-                arguments["attendees"] = [x.strip() for x in arguments["attendees"].split(",") if x.strip()]
-        observation = s.episode.step({"name": tool, "arguments": arguments})
-        s.flash = (observation.text, observation.info.get("error") is not None)
-        return RedirectResponse(back, status_code=303)
+    operation_routes(app, s)  # a form for every write tool (and asking the user), typed by each tool's schema
 
     @app.get("/episode", response_class=HTMLResponse)
     def episode() -> HTMLResponse:
@@ -214,7 +192,7 @@ def _operable_routes(app: FastAPI, s: ViewerState) -> None:
     def check() -> RedirectResponse:
         if s.task is None:
             raise HTTPException(404, "no task to check against (start with --task ID)")
-        score = Scorer(s.world).score(s.task, s.episode)
+        score = app.state.task_env.score()
         detail = "; ".join(f"{'✔' if r.passed else '✘'} {r.kind}: {r.detail}" for r in score.results)
         s.flash = (
             f"reward {score.reward:.1f}, partial credit {score.partial:.2f} — {detail}",

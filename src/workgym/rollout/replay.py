@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workgym.tasks import ScriptedUser, UserFact
+from workgym.tasks import Task, TaskEnv, UserFact
 from workgym.world import Limits, Observation, StateDiff, World
 
 
@@ -32,18 +32,25 @@ def replay(world: World, trajectory: Mapping[str, Any], task: Mapping[str, Any])
     """Each step of ``trajectory`` run again in a fresh episode of ``task`` (as in tasks.jsonl).
 
     Stops after the first step whose observation differs from the recorded one (``matches`` False).
+    The task may be partial (what a trajectory's folder still knows of it): only its cutoff, persona,
+    tools and hidden user facts matter here.
     """
-    facts = tuple(UserFact(tuple(f["about"]), f["reply"]) for f in task.get("user") or ())
     steps = trajectory["steps"]
-    with world.episode(
+    episode_of = Task(
+        family=str(task.get("family", "")),
+        instruction=trajectory.get("instruction") or task.get("instruction", ""),
         cutoff=task.get("cutoff"),
         persona=task.get("persona"),
-        tools=task.get("tools") or None,
-        seed=int(trajectory.get("seed", 0)),
-        user=ScriptedUser(facts) if facts else None,
-        limits=Limits(max_steps=len(steps) + 1, max_seconds=3600),
-    ) as ep:
-        seen = f"{ep.intro()}\n\n{trajectory.get('instruction') or task.get('instruction', '')}"
+        tools=tuple(task.get("tools") or ()),
+        gold=(),
+        checks=(),
+        user=tuple(UserFact(tuple(f["about"]), f["reply"]) for f in task.get("user") or ()),
+        id=str(task.get("id", "")),
+    )
+    limits = Limits(max_steps=len(steps) + 1, max_seconds=3600)
+    with TaskEnv(world, episode_of, seed=int(trajectory.get("seed", 0)), limits=limits) as env:
+        ep = env.episode
+        seen = env.reset().text
         for at, step in enumerate(steps):
             observation = ep.step(step["call"])
             same = observation.text == step["observation"]

@@ -38,9 +38,8 @@ from typing import Any
 from workgym import jsonl
 from workgym.agents import Agent, AgentError, AgentSpec, EndpointError, Recorder, make_agent
 from workgym.rollout.metrics import run_summary
-from workgym.tasks import Scorer, Task
-from workgym.tasks.users import ScriptedUser
-from workgym.world import Episode, EpisodePool, Limits, World
+from workgym.tasks import Scorer, Task, TaskEnv
+from workgym.world import EpisodePool, Limits, World
 
 TRAJECTORIES = "trajectories.jsonl"
 SUMMARY = "summary.json"
@@ -109,14 +108,6 @@ def episode_key(t: dict[str, Any]) -> str:
     return f"{t['agent']}|{t['task_id']}|{t['trial']}"
 
 
-def _episode(pool: EpisodePool, task: Task, seed: int, *, reuse: bool = True) -> tuple[Episode, bool]:
-    """A fresh-state episode for a task (with its scripted user when it has one)."""
-    user = ScriptedUser(task.user) if task.user else None
-    return pool.get(
-        cutoff=task.cutoff, persona=task.persona, tools=task.tools, seed=seed, user=user, reuse=reuse
-    )
-
-
 def _drive(coro: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine that never waits (a CPU agent's ``solve``) without an event loop."""
     try:
@@ -170,7 +161,7 @@ def _trajectory(
 
 def _finish(
     world: World,
-    scorer: Scorer,
+    env: TaskEnv,
     unit: Unit,
     agent: Agent,
     rec: Recorder,
@@ -180,7 +171,7 @@ def _finish(
 ) -> dict[str, Any]:
     score = None
     try:
-        score = scorer.score(unit.task, rec.episode)
+        score = env.score()
     except Exception as exc:  # a checker bug is recorded against the checker, and the run goes on
         failure = failure or {"boundary": "checker", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
     return _trajectory(world, unit, agent, rec, score, failure, time.perf_counter() - started, seed)
@@ -195,41 +186,47 @@ def run_one(
     world: World, scorer: Scorer, episodes: EpisodePool, unit: Unit, seed_base: int
 ) -> dict[str, Any]:
     """Run one episode of a CPU-bound agent, synchronously; its trajectory."""
-    agent = make_agent(unit.agent)
+    agent = make_agent(unit.agent, unit.task)
     seed = seed_base + unit.trial
-    ep, owned = _episode(episodes, unit.task, seed)
-    rec = Recorder(ep)
+    env = TaskEnv(world, unit.task, seed=seed, scorer=scorer, pool=episodes)
+    rec = Recorder(env)
     started = time.perf_counter()
     failure = None
     try:
-        _drive(agent.solve(unit.task, rec, seed=seed))
+        _drive(agent.solve(env.prompt, rec, seed=seed))
     except Exception as exc:  # the agent's failure, recorded; the run goes on
         failure = _failure(exc)
     try:
-        return _finish(world, scorer, unit, agent, rec, failure, started, seed)
+        return _finish(world, env, unit, agent, rec, failure, started, seed)
     finally:
-        if owned:
-            ep.close()
+        env.close()
 
 
 async def run_one_async(
     world: World, scorer: Scorer, episodes: EpisodePool, unit: Unit, seed_base: int
 ) -> dict[str, Any]:
     """Run one episode of an agent that waits on a model; its trajectory."""
-    agent = make_agent(unit.agent)
+    agent = make_agent(unit.agent, unit.task)
     seed = seed_base + unit.trial
-    ep, _ = _episode(episodes, unit.task, seed, reuse=False)
-    rec = Recorder(ep)
+    env = TaskEnv(  # its own episode
+        world,
+        unit.task,
+        seed=seed,
+        limits=episodes.limits,
+        scorer=scorer,
+        compact_tools=unit.agent.compact_tools,
+    )
+    rec = Recorder(env)
     started = time.perf_counter()
     failure = None
     try:
-        await agent.solve(unit.task, rec, seed=seed)
+        await agent.solve(env.prompt, rec, seed=seed)
     except Exception as exc:  # the endpoint's or the agent's failure, recorded; the run goes on
         failure = _failure(exc)
     try:
-        return _finish(world, scorer, unit, agent, rec, failure, started, seed)
+        return _finish(world, env, unit, agent, rec, failure, started, seed)
     finally:
-        ep.close()
+        env.close()
 
 
 # -- worker processes and Ray ---------------------------------------------------------------------
@@ -442,6 +439,7 @@ def _write_run_file(config: RunConfig, world: World) -> None:
         "workspace": str(config.workspace.resolve()),
         "world": world.fingerprint,
         "agents": [make_agent(a).label for a in config.agents],
+        "agent_settings": [a.settings() for a in config.agents],  # limits, sampling, endpoint (no key)
         "trials": config.trials,
         "tasks": len(config.tasks),
         "max_steps": config.max_steps,
@@ -496,7 +494,9 @@ def _run_cpu(
 async def _run_llm(
     config: RunConfig, world: World, units: list[Unit], write: Callable[[dict[str, Any]], None]
 ) -> None:
-    episodes = EpisodePool(world, Limits(max_steps=config.max_steps))
+    # No wall-clock limit on the episode: it would count the model's latency. An LLM agent cuts its
+    # episode off after its own max_seconds of time in the environment (AgentSpec.max_seconds).
+    episodes = EpisodePool(world, Limits(max_steps=config.max_steps, max_seconds=float("inf")))
     scorer = Scorer(world)
     gate = asyncio.Semaphore(max(1, config.concurrency))
 

@@ -19,10 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from workgym.tasks.checks import Scorer, footprint, named, normalize
+from workgym.tasks.env import TaskEnv
 from workgym.tasks.families.base import SOURCE_OF, Draft
 from workgym.tasks.model import Call, Check, Task
-from workgym.tasks.users import ScriptedUser
+from workgym.tasks.toolsets import focused_tools
 from workgym.world import Episode, EpisodePool, Limits, StateDiff, World
+from workgym.world.schema import REGISTRY
+
+APP_OF: dict[str, str] = {t.name: t.app for t in REGISTRY}
+"""The app each tool belongs to: what a task's gold actions touch."""
 
 UNPREDICTABLE = frozenset(
     {
@@ -74,9 +79,9 @@ def _gives_away(task: Task) -> bool:
     return False
 
 
-def run_calls(episode: Episode, calls: Sequence[Call]) -> list[str]:
-    """Run calls in order; the error texts of those that failed."""
-    return [obs.text for obs in (episode.step(c.to_dict()) for c in calls) if obs.info.get("error")]
+def run_calls(env: TaskEnv | Episode, calls: Sequence[Call]) -> list[str]:
+    """Run calls in order in a task environment (or a bare episode); the error texts of those that failed."""
+    return [obs.text for obs in (env.step(c.to_dict()) for c in calls) if obs.info.get("error")]
 
 
 def derived_checks(diff: StateDiff) -> list[Check]:
@@ -101,8 +106,14 @@ def derived_checks(diff: StateDiff) -> list[Check]:
 
 
 def features(draft: Draft) -> dict[str, int]:
-    """The difficulty features of a task: hops, sources, tools, actions, distractors, instruction length."""
-    apps = {SOURCE_OF.get(e.kind, e.kind) for e in draft.evidence} - {"directory"}
+    """The difficulty features of a task: hops, sources, tools, actions, distractors, instruction length.
+
+    ``sources`` counts the apps the task touches: those its evidence lives in and those its gold
+    actions read or write (the directory and the answer aside).
+    """
+    apps = {SOURCE_OF.get(e.kind, e.kind) for e in draft.evidence}
+    apps |= {APP_OF[c.name] for c in draft.gold if c.name in APP_OF}
+    apps -= {"directory", "answer"}
     return {
         "hops": draft.hops,
         "sources": max(1, len(apps)),
@@ -116,21 +127,26 @@ def features(draft: Draft) -> dict[str, int]:
 class Validator:
     """Validates drafts against one world, reusing episodes where it can."""
 
-    def __init__(self, world: World, scorer: Scorer | None = None) -> None:
+    def __init__(self, world: World, scorer: Scorer | None = None, *, focused: bool = True) -> None:
         self.world = world
+        self.focused = focused
         self.scorer = scorer or Scorer(world)
         self.pool = EpisodePool(world, LIMITS, size=64)
         self.default_tools = tuple(t["function"]["name"] for t in world.tools())
         self.user_tools = tuple(t["function"]["name"] for t in world.tools(user=True))
 
     def tools_for(self, draft: Draft) -> tuple[str, ...]:
-        """The tools a task allows: all, with ``ask_user`` when it has a user to ask."""
+        """The tools a task allows: a focused set (:mod:`workgym.tasks.toolsets`), or all when not ``focused``.
+
+        Either way ``ask_user`` only when the task has a user to ask.
+        """
+        if self.focused:
+            return focused_tools(draft)
         return self.user_tools if draft.user else self.default_tools
 
-    def episode(self, task: Task) -> tuple[Episode, bool]:
-        """A fresh-state episode for ``task``, and whether the caller must close it."""
-        user = ScriptedUser(task.user) if task.user else None
-        return self.pool.get(cutoff=task.cutoff, persona=task.persona, tools=task.tools, user=user)
+    def env(self, task: Task) -> TaskEnv:
+        """A task environment for ``task`` in its starting state, its episode from the pool."""
+        return TaskEnv(self.world, task, scorer=self.scorer, pool=self.pool)
 
     def validate(self, draft: Draft) -> Outcome:
         """Run the oracle, noop and plausible-wrong agents on a draft; the task if it passes."""
@@ -147,18 +163,21 @@ class Validator:
             evidence=tuple(draft.evidence),
             entity=draft.entity,
             user=tuple(draft.user),
+            policy=draft.policy,
         )
         if _gives_away(task):
             return Outcome(None, "the instruction names the answer")
         try:
-            ep, owned = self.episode(task)
+            env = self.env(task)
         except ValueError as exc:
             return Outcome(None, f"no episode ({str(exc)[:40]})")
         try:
-            failed = run_calls(ep, task.gold)
+            failed = run_calls(
+                env.episode, task.gold
+            )  # the draft's checks are not final: nothing to score yet
             if failed:
                 return Outcome(None, "a gold action failed")
-            diff = ep.state_diff()
+            diff = env.episode.state_diff()
             asks = any(c.kind == "answer" for c in task.checks)
             if asks and diff:
                 return Outcome(None, "a question's gold actions write")
@@ -166,22 +185,21 @@ class Validator:
             checks = (*task.checks, *derived, footprint(diff))
             if not any(c.gate and c.kind != "no_collateral" for c in checks):
                 return Outcome(None, "nothing to check")
-            task = replace(task, checks=checks)
-            if self.scorer.score(task, ep).reward != 1.0:
+            env = env.with_task(replace(task, checks=checks))  # the checks the oracle's own run implies
+            if env.score().reward != 1.0:
                 return Outcome(None, "oracle scores below 1")
-            ep.reset(seed=0)
-            if self.scorer.score(task, ep).reward != 0.0:
+            env.reset(seed=0)
+            if env.score().reward != 0.0:
                 return Outcome(None, "noop passes")
-            if not task.wrong:
+            if not env.task.wrong:
                 return Outcome(None, "no plausible-wrong actions")
-            ep.reset(seed=0)
-            run_calls(ep, task.wrong)
-            if self.scorer.score(task, ep).reward != 0.0:
+            env.reset(seed=0)
+            run_calls(env, env.task.wrong)
+            if env.score().reward != 0.0:
                 return Outcome(None, "plausible-wrong passes")
-            return Outcome(task.with_id(), "ok")
+            return Outcome(env.task.with_id(), "ok")
         finally:
-            if owned:
-                ep.close()
+            env.close()
 
     def close(self) -> None:
         """Close the pooled episodes."""

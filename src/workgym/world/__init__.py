@@ -7,12 +7,14 @@ state. See docs/world.md.
 """
 
 from workgym.world.core import EMPTY_HASH, USER_TOOLS, Episode, Limits, Observation, User, World
+from workgym.world.policy import POLICY, system_text
 from workgym.world.pool import EpisodePool
 from workgym.world.schema import REGISTRY, CallError, Tool, ToolError, tool
 from workgym.world.state import FieldChange, RowChange, StateDiff
 
 __all__ = [
     "EMPTY_HASH",
+    "POLICY",
     "REGISTRY",
     "USER_TOOLS",
     "CallError",
@@ -27,5 +29,6 @@ __all__ = [
     "ToolError",
     "User",
     "World",
+    "system_text",
     "tool",
 ]

@@ -56,7 +56,10 @@ class Observation:
 
     Attributes:
         text: what the agent reads.
-        reward: 0.0 until a task scores the episode.
+        reward: always 0.0 from the world's own faces (an episode has no task to score it by); a
+            task environment (:class:`workgym.tasks.TaskEnv`) sets it, with
+            :func:`dataclasses.replace`, on the observation that ends the episode (or on every
+            step, for its dense reward).
         terminated: the episode ended by itself (an answer was submitted).
         truncated: the episode was cut off by its step or wall-time limit.
         info: step number, episode time, tool name, and ``error`` (None, or the kind of failure:
@@ -129,12 +132,15 @@ class World:
             raise StoreError(f"{path}: not a workgym workspace ({exc})") from exc
         return cls(path, ensure_index(path), layout, facts, fingerprint(path))
 
-    def tools(self, names: Sequence[str] | None = None, *, user: bool = False) -> list[dict[str, Any]]:
+    def tools(
+        self, names: Sequence[str] | None = None, *, user: bool = False, compact: bool = False
+    ) -> list[dict[str, Any]]:
         """The tools' schemas in OpenAI function-calling format (all, or those named).
 
-        ``ask_user`` is among all tools only with ``user=True`` (an episode with a simulated user).
+        ``ask_user`` is among all tools only with ``user=True`` (an episode with a simulated user);
+        ``compact`` gives shorter schemas (see :meth:`Tool.schema`).
         """
-        return [t.schema() for t in _select_tools(names, user=user).values()]
+        return [t.schema(compact=compact) for t in _select_tools(names, user=user).values()]
 
     def episode(
         self,
@@ -422,9 +428,9 @@ class Episode:
             info["answer"] = self.ctx.answer
         return info
 
-    def schemas(self) -> list[dict[str, Any]]:
-        """The episode's tools in OpenAI function-calling format."""
-        return [t.schema() for t in self.tools.values()]
+    def schemas(self, *, compact: bool = False) -> list[dict[str, Any]]:
+        """The episode's tools in OpenAI function-calling format (shorter with ``compact``; see :meth:`Tool.schema`)."""
+        return [t.schema(compact=compact) for t in self.tools.values()]
 
     # -- state -----------------------------------------------------------------------------------
 
