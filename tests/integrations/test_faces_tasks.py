@@ -51,6 +51,7 @@ def test_when_a_session_runs_a_task_then_the_last_response_carries_reward_and_ch
         for task in one_per_family:
             ep = client.reset(task_id=task.id)
             assert task.instruction in ep.observation.text
+            assert "score" not in ep.state()  # mid-episode: a check's detail would name the answer
             observations = [ep.step(call) for call in played(task)]
             assert [o.reward for o in observations[:-1]] == [0.0] * (len(observations) - 1)
             last = observations[-1]

@@ -83,7 +83,7 @@ class Recorder:
     """
 
     def __init__(self, target: TaskEnv | Episode) -> None:
-        self.env = target if isinstance(target, TaskEnv) else None
+        self._env = target if isinstance(target, TaskEnv) else None  # holds the task: never the agent's
         self.episode = target.episode if isinstance(target, TaskEnv) else target
         self.steps: list[Step] = []
         self.model_seconds = 0.0
@@ -112,7 +112,7 @@ class Recorder:
     ) -> Observation:
         """Run one call and record it; returns the observation (an error one for a bad call)."""
         started = time.perf_counter()
-        observation = self.env.step(call) if self.env is not None else self.episode.step(call)
+        observation = self._env.step(call) if self._env is not None else self.episode.step(call)
         elapsed = time.perf_counter() - started
         error = observation.info.get("error")
         spent = dict(tokens or {})

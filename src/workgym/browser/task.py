@@ -67,9 +67,12 @@ def goal_text(world: World, task: Task, episode: Episode) -> str:
         if "submit_answer" in episode.tools
         else "tell the user you are done (send_msg_to_user)"
     )
+    rules = (task.policy or "").strip()  # the workplace rules a tool-face agent's prompt carries too
+    rules_text = f"Workplace rules you must follow:\n{rules}\n\n" if rules else ""
     return (
         f"You are {who}. It is {episode.now[:16].replace('T', ' ')} UTC. "
-        f"You work in the workspace's web pages.\n\n{task.instruction}\n\nWhen you have finished, {answer}."
+        f"You work in the workspace's web pages.\n\n{rules_text}{task.instruction}\n\n"
+        f"When you have finished, {answer}."
     )
 
 
@@ -101,10 +104,14 @@ class WorkgymBrowserTask(AbstractBrowserTask):  # type: ignore[misc]  # browserg
         self.env = open_task_env(self.world, self.task, self.seed, self.scorer)
         self._stack.callback(self.env.close)
         self.episode = self.env.episode
-        app = agent_site(self.world, self.task, self.episode)
-        self.base = self._stack.enter_context(running(app))
-        page.context.route("**/*", _loopback_only)
-        page.goto(viewer_address(app, self.base))
+        try:
+            app = agent_site(self.world, self.task, self.episode)
+            self.base = self._stack.enter_context(running(app))
+            page.context.route("**/*", _loopback_only)
+            page.goto(viewer_address(app, self.base))
+        except BaseException:  # nothing stays open when the pages cannot start
+            self._stack.close()
+            raise
         info = {"task_id": self.task.id, "family": self.task.family, "start_url": self.base + "/"}
         return goal_text(self.world, self.task, self.episode), info
 

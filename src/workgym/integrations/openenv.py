@@ -118,9 +118,14 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
         """
         if task_id is None:
             tasks = self.list_tasks(split) if split is not None else task_listing(self.taskset)
-            task_id = str(tasks[index or 0]["id"])
+            at = index or 0
+            if at < 0:
+                raise IndexError(f"task index {at} is negative")
+            task_id = str(tasks[at]["id"])
+        self.taskset.get(task_id)  # an unknown id fails here, before the open episode is closed
         if self._env is not None:
             self._env.close()
+            self._env = None
         self._env = self.taskset.env(
             task_id, seed=seed or 0, reward=reward or self.reward_mode, limits=self.limits
         )

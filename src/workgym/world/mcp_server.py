@@ -147,7 +147,8 @@ def _state_text(episode: Episode, task: TaskEnv | None = None) -> str:
     }
     if task is not None:
         state["task_id"] = task.task_id
-        state["score"] = task.score().to_dict()
+        if task.done:  # never mid-episode: a check's detail names the expected values
+            state["score"] = task.score().to_dict()
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
 

@@ -276,7 +276,7 @@ def state_json(session: Session, *, diff: bool) -> dict[str, Any]:
         out["diff"] = ep.state_diff().to_dict()
     if session.task is not None:
         out["task_id"] = session.task.task_id
-        if diff:
+        if diff and session.task.done:  # never mid-episode: a check's detail names the expected values
             out["score"] = session.task.score().to_dict()
     return out
 
