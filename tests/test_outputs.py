@@ -206,7 +206,7 @@ def test_when_demo_runs_in_a_folder_of_the_users_files_then_it_writes_only_its_o
         (home / name).parent.mkdir(parents=True, exist_ok=True)
         (home / name).write_bytes(data)
     before = snapshot(home)
-    result = runner.invoke(app, ["demo", "-o", "demo"])
+    result = runner.invoke(app, ["demo", "-o", "demo", "--no-local-llm"])  # the real model: its own tests
     assert result.exit_code == 0, result.output
     after = snapshot(home)
     assert {name: after.get(name) for name in before} == before
