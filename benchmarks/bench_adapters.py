@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         rows.append(("TaskEnv (in process, baseline)", *measure(tasks, args.episodes, in_process)))
 
-        from workgym.world.gym import TaskGymEnv
+        from workgym.tasks.gym import TaskGymEnv
 
         gym_env = TaskGymEnv(taskset=taskset)
 

@@ -1559,7 +1559,7 @@ def _print_training_recipes(anon: Path, tasks: Path) -> None:
     console.print(f"  OpenEnv    workgym serve-openenv {anon} --tasks {tasks}")
     console.print('             env = GenericEnvClient(base_url="http://127.0.0.1:8300").sync()')
     console.print('             env.reset(task_id=...); env.step({"name": tool, "arguments": {...}}).reward')
-    console.print("  Gymnasium  import workgym.world.gym")
+    console.print("  Gymnasium  import workgym.tasks.gym")
     console.print(
         f'             env = gymnasium.make("workgym/Task-v0", workspace="{anon}", tasks="{tasks}")'
     )

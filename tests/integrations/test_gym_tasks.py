@@ -12,7 +12,7 @@ gymnasium = pytest.importorskip("gymnasium", reason='gymnasium not installed: pi
 from gymnasium.utils.env_checker import check_env  # noqa: E402
 
 from workgym.tasks import Task  # noqa: E402
-from workgym.world.gym import TASK_ENV_ID, TaskGymEnv  # noqa: E402
+from workgym.tasks.gym import TASK_ENV_ID, TaskGymEnv  # noqa: E402
 
 NOOP = json.dumps({"name": "submit_answer", "arguments": {"text": "I do not know"}})
 DONE = {"name": "submit_answer", "arguments": {"text": "done"}}
