@@ -29,17 +29,17 @@ REASON = unavailable_reason()
 
 
 def _chunks(tmp_path: Path, blobs: list[bytes]) -> tuple[str, ...]:
-    """Chunk packages as the model's are: modules whose get_part_path() names a data file."""
+    """Chunk packages as the model's are: a package folder holding one data file.
+
+    Their code raises: the chunks' provenance is unverified, so joining them must never run it.
+    """
     names = []
     for i, blob in enumerate(blobs):
         name = f"wg_test_chunk_{tmp_path.name.replace('-', '_')}_{i}"
         package = tmp_path / "site" / name
         (package / "data").mkdir(parents=True)
         (package / "data" / "part.bin").write_bytes(blob)
-        (package / "__init__.py").write_text(
-            "import os\ndef get_part_path():\n"
-            "    return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'part.bin')\n"
-        )
+        (package / "__init__.py").write_text("raise RuntimeError('a chunk package ran its code')\n")
         names.append(name)
     return tuple(names)
 

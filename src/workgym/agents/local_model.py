@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.util
 import os
 import socket
 import time
@@ -81,16 +82,25 @@ def cache_dir() -> Path:
 
 
 def _part_paths(package: ModelPackage) -> list[Path]:
+    """Each chunk package's one data file, found without importing (running) the package.
+
+    The chunk packages' provenance is unverified, so none of their code runs: only the bytes they
+    ship are read, and the joined file must match the pinned SHA-256 before anything loads it.
+    """
     paths = []
     for name in package.parts:
-        try:
-            module: Any = importlib.import_module(name)
-        except ImportError:
+        spec = importlib.util.find_spec(name)
+        chunks = (
+            sorted((Path(spec.origin).parent / "data").glob("part*.bin"))
+            if spec is not None and spec.origin
+            else []
+        )
+        if len(chunks) != 1:
             raise ModelUnavailable(
-                f"the model {package.name} is not installed (no package {name}); "
+                f"the model {package.name} is not installed (no data file in package {name}); "
                 f"pip install '{package.requirement}'"
-            ) from None
-        paths.append(Path(module.get_part_path()))
+            )
+        paths.append(chunks[0])
     return paths
 
 
