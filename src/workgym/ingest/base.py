@@ -57,6 +57,21 @@ def join_locator(rel: str, name: str) -> str:
     return f"{rel}/{name}" if rel else name
 
 
+def json_kind(value: object) -> str:
+    """The JSON name of a parsed value's type, for messages: ``null``, ``boolean``, ``number``, ...
+
+    Anything JSON cannot hold is named by its Python type.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: a bool is an int to Python
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names = {str: "string", list: "array", dict: "object"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), type(value).__name__)
+
+
 def decode_utf8(data: bytes, locator: str) -> str | Quarantined:
     """Decode UTF-8 strictly; on failure, a Quarantined naming the byte offset of the first bad byte."""
     try:

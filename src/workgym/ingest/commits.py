@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from workgym.ingest.base import Format, Item, decode_utf8, join_locator
+from workgym.ingest.base import Format, Item, decode_utf8, join_locator, json_kind
 from workgym.ingest.timefmt import from_iso
 from workgym.model import Commit, Identity, IdentityKey, Quarantined
 
@@ -359,7 +359,7 @@ def _jsonl_commit(text: str, locator: str, repo: str, seen: set[tuple[str, str, 
         return
     try:
         if not isinstance(data, dict):
-            raise _MalformedError(f"the line holds a JSON {_json_kind(data)}, expected an object")
+            raise _MalformedError(f"the line holds a JSON {json_kind(data)}, expected an object")
         sha = data.get("sha")
         if not isinstance(sha, str) or not sha:
             raise _MalformedError('no "sha"')
@@ -444,7 +444,7 @@ def _str(data: dict[str, object], name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _MalformedError(f'"{name}" is a JSON {_json_kind(value)}, expected text')
+        raise _MalformedError(f'"{name}" is a JSON {json_kind(value)}, expected text')
     return value
 
 
@@ -473,12 +473,6 @@ def _files(value: object) -> tuple[str, ...]:
                 raise _MalformedError(f'"files" holds {entry!r}, expected [status, path, ...]')
         return tuple(files)
     raise _MalformedError('"files" is not a list')
-
-
-def _json_kind(value: object) -> str:
-    """The JSON name of a parsed value's type, for messages."""
-    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array", dict: "object"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 __all__ = [

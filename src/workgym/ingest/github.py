@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from workgym.ingest.base import Format, Item, decode_utf8
+from workgym.ingest.base import Format, Item, decode_utf8, json_kind
 from workgym.ingest.timefmt import from_iso
 from workgym.model import Comment, Identity, IdentityKey, Quarantined, Ticket, TicketEvent
 
@@ -190,7 +190,7 @@ class _Reader:
         if not isinstance(value, dict):
             yield Quarantined(
                 locator=where,
-                reason=f"not a GitHub record: a JSON {_json_kind(value)} at {where}, expected an object",
+                reason=f"not a GitHub record: a JSON {json_kind(value)} at {where}, expected an object",
                 raw=_dump(value),
             )
             return
@@ -235,7 +235,7 @@ class _Reader:
             if isinstance(pull, dict):
                 merged_at = pull.get("merged_at", merged_at)
             elif pull is not None:
-                raise _MalformedError(f"pull_request is a JSON {_json_kind(pull)}, expected an object")
+                raise _MalformedError(f"pull_request is a JSON {json_kind(pull)}, expected an object")
             merged = _time(merged_at, "merged_at")
             state = _text(issue.get("state"), "state").lower()
             if state not in ("open", "closed", ""):
@@ -249,14 +249,14 @@ class _Reader:
             keys: list[str] = []
             if assignees is not None:
                 if not isinstance(assignees, list):
-                    raise _MalformedError(f"assignees is a JSON {_json_kind(assignees)}, expected an array")
+                    raise _MalformedError(f"assignees is a JSON {json_kind(assignees)}, expected an array")
                 keys = [self._login(a, f"assignees[{n}]", where) for n, a in enumerate(assignees)]
             assignee = self._login(issue.get("assignee"), "assignee", where) or next(
                 (k for k in keys if k), ""
             )
             milestone = issue.get("milestone")
             if milestone is not None and not isinstance(milestone, dict):
-                raise _MalformedError(f"milestone is a JSON {_json_kind(milestone)}, expected an object")
+                raise _MalformedError(f"milestone is a JSON {json_kind(milestone)}, expected an object")
             fix = _text(milestone.get("title"), "milestone.title") if milestone else ""
             closer = self._login(issue.get("closed_by"), "closed_by", where)
             merger = self._login(issue.get("merged_by"), "merged_by", where)
@@ -490,12 +490,12 @@ class _Reader:
         if user is None:
             return ""
         if not isinstance(user, dict):
-            raise _MalformedError(f"{field} is a JSON {_json_kind(user)}, expected a user object")
+            raise _MalformedError(f"{field} is a JSON {json_kind(user)}, expected a user object")
         login = user.get("login")
         if login is None or login == "":
             return ""  # a deleted account ("ghost") may come without a login
         if not isinstance(login, str):
-            raise _MalformedError(f"{field}.login is a JSON {_json_kind(login)}, expected text")
+            raise _MalformedError(f"{field}.login is a JSON {json_kind(login)}, expected text")
         key = f"github:{_clean(login, f'{field}.login')}"
         if key not in self._seen:
             self._seen.add(key)
@@ -580,7 +580,7 @@ def _labels(values: object) -> tuple[str, ...]:
     if values is None:
         return ()
     if not isinstance(values, list):
-        raise _MalformedError(f"labels is a JSON {_json_kind(values)}, expected an array")
+        raise _MalformedError(f"labels is a JSON {json_kind(values)}, expected an array")
     names = []
     for n, value in enumerate(values):
         name = (
@@ -608,7 +608,7 @@ def _text(value: object, field: str) -> str:
         return ""
     if isinstance(value, str):
         return _clean(value, field)
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected text")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected text")
 
 
 def _time(value: object, field: str) -> str:
@@ -619,27 +619,12 @@ def _time(value: object, field: str) -> str:
             return from_iso(value)
         except ValueError:
             raise _MalformedError(f"{field} {_short(value)} is not a time") from None
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected a time")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected a time")
 
 
 def _short(value: object) -> str:
     shown = _dump(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."
-
-
-def _json_kind(value: object) -> str:
-    """The JSON name of a parsed value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _dump(value: object) -> str:

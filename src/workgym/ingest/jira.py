@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from workgym.ingest.base import Format, Item, decode_utf8
+from workgym.ingest.base import Format, Item, decode_utf8, json_kind
 from workgym.ingest.timefmt import from_iso
 from workgym.model import Comment, Identity, IdentityKey, Quarantined, Ticket, TicketEvent, TicketLink
 
@@ -71,7 +71,7 @@ def parse(path: Path, rel: str) -> Iterator[Item]:
     if not isinstance(loaded, dict):
         yield Quarantined(
             locator=locator,
-            reason=f"not a Jira issue: the file holds a JSON {_json_kind(loaded)}, "
+            reason=f"not a Jira issue: the file holds a JSON {json_kind(loaded)}, "
             'expected an object with "key" and "fields"',
             raw=data.decode("utf-8", errors="replace"),
         )
@@ -80,7 +80,7 @@ def parse(path: Path, rel: str) -> Iterator[Item]:
         if not isinstance(issues, list):
             yield Quarantined(
                 locator=locator,
-                reason=f'search results whose "issues" is a JSON {_json_kind(issues)}, expected an array',
+                reason=f'search results whose "issues" is a JSON {json_kind(issues)}, expected an array',
                 raw=data.decode("utf-8", errors="replace"),
             )
             return
@@ -132,18 +132,18 @@ def _issue(issue: object, locator: str, people: _People) -> Iterator[Item]:
     if not isinstance(issue, dict):
         yield Quarantined(
             locator=locator,
-            reason=f'not a Jira issue: a JSON {_json_kind(issue)}, expected an object with "key", "fields"',
+            reason=f'not a Jira issue: a JSON {json_kind(issue)}, expected an object with "key", "fields"',
             raw=_dump(issue),
         )
         return
     key = issue.get("key")
     fields = issue.get("fields")
     if not isinstance(key, str) or not key:
-        what = "has no" if key is None else f"has a JSON {_json_kind(key)} as its"
+        what = "has no" if key is None else f"has a JSON {json_kind(key)} as its"
         yield Quarantined(locator=locator, reason=f'Jira issue {what} "key"', raw=_dump(issue))
         return
     if not isinstance(fields, dict):
-        what = "has no" if fields is None else f"has a JSON {_json_kind(fields)} as its"
+        what = "has no" if fields is None else f"has a JSON {json_kind(fields)} as its"
         yield Quarantined(locator=locator, reason=f'Jira issue {key} {what} "fields"', raw=_dump(issue))
         return
     try:
@@ -206,7 +206,7 @@ def _comments(key: str, container: object, locator: str, people: _People) -> Ite
     if not isinstance(comments, list):
         yield Quarantined(
             locator=f"{locator}/comment",
-            reason=f"comments of {key} are a JSON {_json_kind(comments)}, expected an array",
+            reason=f"comments of {key} are a JSON {json_kind(comments)}, expected an array",
             raw=_dump(comments),
         )
         return
@@ -214,7 +214,7 @@ def _comments(key: str, container: object, locator: str, people: _People) -> Ite
         where = f"{locator}/comment#{index}"
         try:
             if not isinstance(comment, dict):
-                raise _MalformedError(f"a JSON {_json_kind(comment)}, expected an object")
+                raise _MalformedError(f"a JSON {json_kind(comment)}, expected an object")
             comment_id = _required_id(comment)
             record = Comment(
                 id=comment_id,
@@ -240,7 +240,7 @@ def _links(key: str, links: object, locator: str) -> Iterator[Item]:
     if not isinstance(links, list):
         yield Quarantined(
             locator=f"{locator}/link",
-            reason=f"issuelinks of {key} are a JSON {_json_kind(links)}, expected an array",
+            reason=f"issuelinks of {key} are a JSON {json_kind(links)}, expected an array",
             raw=_dump(links),
         )
         return
@@ -248,7 +248,7 @@ def _links(key: str, links: object, locator: str) -> Iterator[Item]:
         where = f"{locator}/link#{index}"
         try:
             if not isinstance(link, dict):
-                raise _MalformedError(f"a JSON {_json_kind(link)}, expected an object")
+                raise _MalformedError(f"a JSON {json_kind(link)}, expected an object")
             link_type = link.get("type")
             if not isinstance(link_type, dict):
                 raise _MalformedError('no "type"')
@@ -281,7 +281,7 @@ def _histories(key: str, histories: object, locator: str, people: _People) -> It
     if not isinstance(histories, list):
         yield Quarantined(
             locator=f"{locator}/history",
-            reason=f"changelog histories of {key} are a JSON {_json_kind(histories)}, expected an array",
+            reason=f"changelog histories of {key} are a JSON {json_kind(histories)}, expected an array",
             raw=_dump(histories),
         )
         return
@@ -289,11 +289,11 @@ def _histories(key: str, histories: object, locator: str, people: _People) -> It
         where = f"{locator}/history#{index}"
         try:
             if not isinstance(history, dict):
-                raise _MalformedError(f"a JSON {_json_kind(history)}, expected an object")
+                raise _MalformedError(f"a JSON {json_kind(history)}, expected an object")
             history_id = _required_id(history)
             items = history.get("items")
             if not isinstance(items, list):
-                raise _MalformedError(f'"items" is a JSON {_json_kind(items)}, expected an array')
+                raise _MalformedError(f'"items" is a JSON {json_kind(items)}, expected an array')
             author = people.key(history.get("author"), "author", where)
             created = _time(history.get("created"), "created")
             events = [
@@ -310,7 +310,7 @@ def _histories(key: str, histories: object, locator: str, people: _People) -> It
 
 def _event(key: str, event_id: str, item: object, locator: str, author: str, created: str) -> TicketEvent:
     if not isinstance(item, dict):
-        raise _MalformedError(f"item {event_id} is a JSON {_json_kind(item)}, expected an object")
+        raise _MalformedError(f"item {event_id} is a JSON {json_kind(item)}, expected an object")
     return TicketEvent(
         id=event_id,
         ticket_id=key,
@@ -339,7 +339,7 @@ class _People:
         if user is None:
             return ""
         if not isinstance(user, dict):
-            raise _MalformedError(f"{field} is a JSON {_json_kind(user)}, expected a user object")
+            raise _MalformedError(f"{field} is a JSON {json_kind(user)}, expected a user object")
         handle = user.get("name")
         for name in ("name", "key", "accountId", "displayName"):
             value = user.get(name)
@@ -380,7 +380,7 @@ def _text(value: object, field: str) -> str:
         return ""
     if isinstance(value, str):
         return value
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected text")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected text")
 
 
 def _name(value: object, field: str) -> str:
@@ -390,14 +390,14 @@ def _name(value: object, field: str) -> str:
     if isinstance(value, dict):
         name = value.get("name", value.get("value"))
         return _text(name, f"{field}.name")
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected an object with a name")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected an object with a name")
 
 
 def _names(values: object, field: str) -> tuple[str, ...]:
     if values is None:
         return ()
     if not isinstance(values, list):
-        raise _MalformedError(f"{field} is a JSON {_json_kind(values)}, expected an array")
+        raise _MalformedError(f"{field} is a JSON {json_kind(values)}, expected an array")
     names = (_name(value, f"{field}[{index}]") for index, value in enumerate(values))
     return tuple(name for name in names if name)
 
@@ -408,7 +408,7 @@ def _key_of(value: object, field: str) -> str:
         return value or ""
     if isinstance(value, dict):
         return _text(value.get("key"), f"{field}.key")
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected an issue")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected an issue")
 
 
 def _time(value: object, field: str) -> str:
@@ -419,7 +419,7 @@ def _time(value: object, field: str) -> str:
             return from_iso(value)
         except ValueError:
             raise _MalformedError(f"{field} {value!r} is not a time") from None
-    raise _MalformedError(f"{field} is a JSON {_json_kind(value)}, expected a time")
+    raise _MalformedError(f"{field} is a JSON {json_kind(value)}, expected a time")
 
 
 def _value(item: dict[str, object], shown: str, stored: str, event_id: str) -> str:
@@ -433,22 +433,7 @@ def _value(item: dict[str, object], shown: str, stored: str, event_id: str) -> s
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise _MalformedError(f"item {event_id} {shown} is a JSON {_json_kind(value)}, expected text")
-
-
-def _json_kind(value: object) -> str:
-    """The JSON name of a parsed value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    raise _MalformedError(f"item {event_id} {shown} is a JSON {json_kind(value)}, expected text")
 
 
 def _dump(value: object) -> str:

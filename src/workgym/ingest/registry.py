@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from workgym.ingest import calendar, chatlog, commits, documents, github, jira, mail, slack
+from workgym.ingest import calendar, chatlog, commits, documents, github, github_archive, jira, mail, slack
 from workgym.ingest.base import SNIFF_BYTES, Format, join_locator
 from workgym.ingest.config import RATIO_FLOOR_BYTES, ArchiveLimits, human_size
 from workgym.model import Quarantined
@@ -46,6 +46,7 @@ def formats() -> tuple[Format, ...]:
         *chatlog.FORMATS,
         jira.FORMAT,
         github.FORMAT,
+        github_archive.FORMAT,
         *commits.FORMATS,
         *mail.FORMATS,
         calendar.FORMAT,

@@ -6,7 +6,12 @@ Generators:
   that project and, where the workspace has chat, tell the project's channel (the message must
   reference every ticket moved);
 * escalate: raise a ticket's priority and comment why;
-* link: record that one ticket blocks (or relates to) another, both named by their summaries.
+* link: record that one ticket blocks (or relates to) another, both named by their summaries;
+* close as a duplicate: a real comment called a ticket a duplicate of another ("Duplicate of #N")
+  and the ticket was then closed; at a cutoff before both, close it (to the status it really went
+  to) with a comment that points to the other;
+* assign to the fixer: a GitHub pull request closed an issue ("Fixes #N"); assign the issue to
+  whoever opened that pull request (issue -> pull request -> its author -> a write).
 
 Validation runs the gold actions and turns their diff into per-field checks (ids, times and free
 text left out) plus the footprint nothing else may leave the bounds of. The plausible-wrong agent
@@ -15,7 +20,10 @@ does the same work for the wrong person or the most similar wrong ticket.
 
 from __future__ import annotations
 
-from workgym.tasks.families.base import Draft, Gen, evidence
+import re
+from datetime import datetime, timedelta
+
+from workgym.tasks.families.base import OPEN_STATUSES, Draft, Gen, evidence
 from workgym.tasks.model import Call, Check
 
 
@@ -214,7 +222,195 @@ def _link(g: Gen, budget: int) -> list[Draft]:
     return drafts
 
 
+_DUPLICATE = re.compile(r"\b(?:dup(?:licate|e)?s?)\b[\s:]*(?:of\s+|to\s+)?\Z", re.IGNORECASE)
+"""The words just before a reference that call its ticket the original: "Duplicate of ", "dupe: "."""
+
+_DENIED = re.compile(r"\b(?:not|no|isn't|wasn't|never)\b[^.\n]*\Z", re.IGNORECASE)
+"""A denial before those words: "not a duplicate of", "isn't a dupe of"."""
+
+
+def _is_open(status: str) -> bool:
+    return status.lower() == "open" or status in OPEN_STATUSES
+
+
+def _before(iso: str) -> str:
+    return (datetime.fromisoformat(iso) - timedelta(seconds=1)).isoformat()
+
+
+def _close_as_duplicate(g: Gen, budget: int) -> list[Draft]:
+    """A comment said "Duplicate of <other>"; the ticket's next status change closed it."""
+    drafts: list[Draft] = []
+    said = g.rows(
+        "SELECT r.src_id, r.dst_id AS original, r.start, k.ticket_id, k.created, k.body FROM main.ref r "
+        "JOIN main.ticket_comment k ON k.id = r.src_id WHERE r.src_kind = 'ticket_comment' "
+        "AND r.dst_kind = 'ticket' AND r.dst_id IS NOT NULL AND r.dst_id != k.ticket_id AND k.created != '' "
+        "ORDER BY r.src_id, r.start"
+    )
+    said = [
+        r
+        for r in said
+        if _DUPLICATE.search(r["body"][max(0, r["start"] - 24) : r["start"]])
+        and not _DENIED.search(r["body"][max(0, r["start"] - 40) : r["start"]])
+    ]
+    for ref in g.sample(said, budget * 4):
+        if len(drafts) >= budget:
+            break
+        close = g.rows(
+            "SELECT author, created, from_value, to_value FROM main.ticket_event WHERE ticket_id = ? "
+            "AND field = 'status' AND created >= ? ORDER BY created LIMIT 1",
+            (ref["ticket_id"], ref["created"]),
+        )
+        if not close or not g.is_person(close[0]["author"]) or _is_open(close[0]["to_value"]):
+            continue  # the next change after the comment did not close it (a reopen, a move)
+        cutoff = _before(ref["created"])
+        dup = g.rows("SELECT * FROM main.ticket WHERE id = ? AND created <= ?", (ref["ticket_id"], cutoff))
+        if dup and not _is_open(close[0]["from_value"]):
+            continue  # it was already closed when the comment came
+        original = g.rows(
+            "SELECT * FROM main.ticket WHERE id = ? AND created <= ?", (ref["original"], cutoff)
+        )
+        if not dup or not original or not g.title(dup[0]) or not g.title(original[0]):
+            continue
+        if dup[0]["summary"] == original[0]["summary"]:
+            continue  # the two titles would not tell them apart
+        other = next(
+            (
+                d
+                for d in g.similar_tickets(dup[0]["id"], dup[0]["summary"])
+                if d["created"] < cutoff
+                and (d["resolved"] == "" or d["resolved"] > cutoff)
+                and d["id"] != original[0]["id"]
+                and d["project"] == dup[0]["project"]
+            ),
+            None,
+        )
+        if other is None:
+            continue
+        change = {"status": close[0]["to_value"]}
+        if (
+            dup[0]["resolution"].lower().startswith("duplicate")
+            and dup[0]["resolution"] in g.facts.resolutions
+        ):
+            change["resolution"] = dup[0]["resolution"]  # a tracker that records why (Jira's Duplicate)
+        ask = g.pick(
+            f"{g.title(dup[0])} reports the same problem as {g.title(original[0])}. Close it as a duplicate, "
+            "with a comment that points to the other.",
+            f"Triage: {g.title(dup[0])} is a duplicate of {g.title(original[0])}. Mark it so: a comment "
+            "naming the original, and close it.",
+        )
+        find = Call("search_tickets", {"jql": f'summary ~ "{g.words(dup[0]["summary"])}"'})
+        note = f"Duplicate of {original[0]['id']}."
+        drafts.append(
+            Draft(
+                family="workflow",
+                instruction=ask,
+                gold=[
+                    find,
+                    Call("comment_ticket", {"key": dup[0]["id"], "body": note}),
+                    Call("update_ticket", {"key": dup[0]["id"], **change}),
+                ],
+                wrong=[
+                    find,
+                    Call("comment_ticket", {"key": other["id"], "body": note}),
+                    Call("update_ticket", {"key": other["id"], **change}),
+                ],
+                checks=[
+                    Check(
+                        kind="references",
+                        table="ticket_comment",
+                        where={"ticket_id": dup[0]["id"]},
+                        text_field="body",
+                        required=(("ticket", original[0]["id"]),),
+                    )
+                ],
+                evidence=[
+                    evidence("ticket_comment", ref["src_id"], f"calls {dup[0]['id']} a duplicate"),
+                    evidence("ticket", dup[0]["id"], f"{close[0]['from_value']} -> {change['status']}"),
+                    evidence("ticket", original[0]["id"], "the original"),
+                ],
+                entity=dup[0]["id"],
+                cutoff=cutoff,
+                persona=close[0]["author"],
+                hops=2,
+            )
+        )
+    return drafts
+
+
+def _assign_to_fixer(g: Gen, budget: int) -> list[Draft]:
+    """A pull request closed an issue; assign the issue to the pull request's author."""
+    drafts: list[Draft] = []
+    closers = g.rows(
+        "SELECT MIN(r.src_id) AS pull, r.dst_id AS issue FROM main.ref r JOIN main.ticket p ON p.id = r.src_id "
+        "WHERE r.src_kind = 'ticket' AND r.ref_kind = 'closes' AND r.dst_id IS NOT NULL AND p.type = 'pull request' "
+        "GROUP BY r.dst_id HAVING COUNT(DISTINCT r.src_id) = 1 ORDER BY r.dst_id"
+    )
+    authors = {r["pull"]: r for r in closers}
+    for ref in g.sample(closers, budget * 3):
+        if len(drafts) >= budget:
+            break
+        issue = g.rows("SELECT * FROM ticket WHERE id = ?", (ref["issue"],))
+        pull = g.rows("SELECT * FROM ticket WHERE id = ?", (ref["pull"],))
+        if not issue or not pull or issue[0]["type"] != "issue" or not g.title(issue[0]):
+            continue
+        fixer = pull[0]["reporter"]
+        if not g.is_person(fixer) or fixer in (issue[0]["assignee"], issue[0]["reporter"]):
+            continue  # already theirs, or the issue's author, named by reading the issue alone
+        persona = issue[0]["assignee"] if g.is_person(issue[0]["assignee"]) else issue[0]["reporter"]
+        if not g.is_person(persona):
+            continue
+        decoys = [
+            p
+            for p in g.rows(
+                "SELECT id, reporter FROM ticket WHERE type = 'pull request' AND reporter NOT IN ('', ?, ?) "
+                "AND id IN (" + ", ".join("?" for _ in authors) + ") ORDER BY id",
+                (fixer, issue[0]["assignee"], *sorted(authors)),
+            )
+            if g.is_person(p["reporter"])
+        ][:20]
+        if not decoys:
+            continue
+        other = g.rng.choice(decoys)
+        ask = g.pick(
+            f"A pull request fixed the issue {g.title(issue[0])}. Assign the issue to whoever opened that pull request.",
+            f"Credit the fix: make the author of the pull request that closed {g.title(issue[0])} the issue's assignee.",
+        )
+        find = Call("search_tickets", {"jql": f'summary ~ "{g.words(issue[0]["summary"])}"'})
+        read = Call("get_ticket", {"key": issue[0]["id"]})
+        drafts.append(
+            Draft(
+                family="workflow",
+                instruction=ask,
+                gold=[
+                    find,
+                    read,
+                    Call("get_ticket", {"key": pull[0]["id"]}),
+                    Call("update_ticket", {"key": issue[0]["id"], "assignee": fixer}),
+                ],
+                wrong=[
+                    find,
+                    read,
+                    Call("get_ticket", {"key": other["id"]}),
+                    Call("update_ticket", {"key": issue[0]["id"], "assignee": other["reporter"]}),
+                ],
+                checks=[],
+                evidence=[
+                    evidence("ticket", pull[0]["id"], f"closes {issue[0]['id']}"),
+                    evidence("person", fixer, "opened the pull request"),
+                ],
+                entity=issue[0]["id"],
+                persona=persona,
+                hops=3,
+            )
+        )
+    return drafts
+
+
 def generate(g: Gen, budget: int) -> list[Draft]:
     """Workflow drafts, about ``budget``."""
     share = max(1, budget // 3)
-    return _hand_over(g, share) + _escalate(g, share) + _link(g, share)
+    drafts = _hand_over(g, share) + _escalate(g, share) + _link(g, share)
+    # What a Jira workspace fills with the three above, a GitHub one (no priorities, link types or
+    # long-open work) fills with these; each still gets a tenth where both kinds of data are there.
+    rest = max(1, budget // 10, (budget - len(drafts)) // 2)
+    return drafts + _close_as_duplicate(g, rest) + _assign_to_fixer(g, rest)
