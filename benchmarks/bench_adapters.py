@@ -4,8 +4,18 @@ Builds the anonymized sample and its tasks once, then runs the same workload thr
 each of N episodes resets one task (cycling over the tasks) and plays its gold calls. The
 baseline is :class:`TaskEnv` in process; beside it the Gymnasium env (``workgym/Task-v0``), the
 TRL environment class (``workgym.integrations.trl``), the HTTP env server (``EnvClient``, over
-loopback) and the OpenEnv server (OpenEnv's ``GenericEnvClient``, a WebSocket over loopback).
-Prints median reset latency (ms), steps/s and each as a ratio to the baseline. One client thread.
+loopback), the OpenEnv server (OpenEnv's ``GenericEnvClient``, a WebSocket over loopback) and the
+verifiers environment (``workgym.integrations.verifiers``: verifiers' own ``Env.serving`` and
+``run_slot``, one rollout at a time, the model a local scripted endpoint that plays the gold calls
+and answers at once). Prints median reset latency (ms), steps/s and each as a ratio to the
+baseline. One client thread.
+
+A verifiers rollout is a whole episode driven by the model, so it is timed from outside: its
+reset is from ``run_slot`` to the model's first request (the task's setup opening the TaskEnv,
+the harness starting, the interception hop), its steps from that request to the rollout's end
+(each step a chat round trip through verifiers' interception server to the scripted model, then
+the TaskEnv's step; the scoring at the end). Its steps include the closing submit a change task's
+gold leaves out.
 
     python benchmarks/bench_adapters.py [--episodes 60]
 """
@@ -13,8 +23,11 @@ Prints median reset latency (ms), steps/s and each as a ratio to the baseline. O
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +38,8 @@ from workgym.anonymize.run import anonymize_workspace
 from workgym.cli import sample_sources
 from workgym.link.build import build_workspace
 from workgym.tasks import Task, TaskSet, generate_tasks, write_tasks
+
+ROOT = Path(__file__).resolve().parents[1]
 
 Face = Callable[[Task], tuple[Callable[[], Any], Callable[[dict[str, Any]], Any], Callable[[], None]]]
 
@@ -45,6 +60,55 @@ def measure(tasks: Sequence[Task], episodes: int, open_face: Face) -> tuple[floa
         steps += len(task.gold)
         close()
     return statistics.median(resets), steps / stepping
+
+
+def measure_verifiers(root: Path, tasks: Sequence[Task], episodes: int) -> tuple[float, float, float]:
+    """Median reset latency (s), steps/s, and the share of step time the TaskEnv's steps take.
+
+    ``episodes`` verifiers rollouts, one at a time.
+    """
+    import verifiers.v1 as vf
+
+    sys.path.insert(0, str(ROOT))  # the tests' local endpoint, reused rather than written twice
+    from tests.fake_openai import FakeOpenAI, Reply, gold_player
+
+    from workgym.integrations.verifiers import load_environment
+
+    played = gold_player(list(tasks))
+    first_request: list[float] = []
+
+    def model(request: dict[str, Any]) -> Reply:
+        if sum(1 for m in request["messages"] if m["role"] == "assistant") == 0:
+            first_request.append(time.perf_counter())
+        return played(request)
+
+    order = [tasks[i % len(tasks)].id for i in range(episodes)]
+    env = load_environment(root / "anon.db", root / "tasks.jsonl", task_ids=list(dict.fromkeys(order)))
+    by_id = {t.key: t for t in env.taskset}
+    os.environ.setdefault("WORKGYM_BENCH_KEY", "sk-bench")
+    resets, steps, stepping, waiting = [], 0, 0.0, 0.0
+
+    async def rollouts(url: str) -> None:
+        nonlocal steps, stepping, waiting
+        client = vf.EvalClientConfig(base_url=url, api_key_var="WORKGYM_BENCH_KEY")
+        ctx = vf.ModelContext(model="scripted", client=client)
+        async with env.serving():
+            for task_id in order:
+                [slot] = env.slots(by_id[task_id], 1)
+                started = time.perf_counter()
+                episode = await env.run_slot(slot, ctx, None)
+                ended = time.perf_counter()
+                trace = episode.traces[0]
+                if episode.errors or trace.reward != 1.0:
+                    raise RuntimeError(f"{task_id}: the gold rollout failed ({episode.errors})")
+                resets.append(first_request[-1] - started)
+                stepping += ended - first_request[-1]
+                steps += int(trace.info["workgym"]["steps"])
+                waiting += float(trace.info["workgym"]["env_seconds"])
+
+    with FakeOpenAI(model) as server:
+        asyncio.run(rollouts(server.url))
+    return statistics.median(resets), steps / stepping, waiting / stepping
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -127,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ("OpenEnv server (GenericEnvClient, WebSocket)", *measure(tasks, args.episodes, openenv))
             )
 
+        vf_reset, vf_rate, vf_env = measure_verifiers(root, tasks, args.episodes)
+        rows.append(("verifiers (run_slot, scripted model)", vf_reset, vf_rate))
+
         base_reset, base_rate = rows[0][1], rows[0][2]
         print(f"{args.episodes} episodes of gold calls, {len(tasks)} sample tasks")
         print(f"{'face':48} {'reset ms':>9} {'x base':>7} {'steps/s':>9} {'x base':>7}")
@@ -134,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(
                 f"{name:48} {reset_s * 1000:9.2f} {reset_s / base_reset:7.2f} {rate:9.0f} {rate / base_rate:7.2f}"
             )
+        print(
+            f"verifiers: the TaskEnv's steps are {vf_env:.0%} of its step time; the rest is the chat round trip"
+        )
 
 
 if __name__ == "__main__":

@@ -142,3 +142,25 @@ def test_when_mcp_serves_a_task_then_the_ending_call_carries_the_reward_and_chec
     assert [m["reward"] for m in meta] == [0.0] * (len(meta) - 1) + [1.0]
     assert meta[-1]["terminated"] and all(c["passed"] for c in meta[-1]["score"]["checks"])
     assert json.loads(state.contents[0].text)["score"]["reward"] == 1.0
+
+
+def test_the_world_stage_imports_nothing_of_the_tasks_stage() -> None:
+    # DESIGN's stage order: tasks are built on the world; the faces take task sessions by protocol
+    # (workgym.world.tasking), so no module of the world names one of the tasks stage, not even for types.
+    import ast
+
+    import workgym.world
+
+    root = Path(workgym.world.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{path.relative_to(root)}: {n}" for n in names if n.startswith("workgym.tasks")]
+    assert found == []

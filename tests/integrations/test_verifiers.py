@@ -7,7 +7,11 @@ task, answering nothing it earns 0.0. The docs/training.md example runs here too
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
+import os
 import shutil
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +76,47 @@ def test_when_the_model_answers_nothing_then_every_rollout_earns_0(
     with FakeOpenAI(lambda request: Reply(content="")) as server:
         episodes = asyncio.run(wv.run(env, model="scripted", client=endpoint(server, monkeypatch)))
     assert rewards(episodes) == {i: [0.0] for i in ids}
+
+
+def test_when_the_model_writes_its_calls_as_text_then_workgym_s_own_loop_reads_them(
+    anon_db: Path, tasks_file: Path, some_tasks: list[Task], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hermes/Qwen <tool_call> text, as an open model served without a tool parser writes it: only
+    # workgym's OpenAIAgent loop (the harness's) reads calls out of the content.
+    gold = gold_player(some_tasks)
+
+    def hermes(request: dict[str, Any]) -> Reply:
+        [(name, arguments)] = gold(request).tool_calls
+        call = json.dumps({"name": name, "arguments": json.loads(arguments)})
+        return Reply(content=f"<tool_call>\n{call}\n</tool_call>")
+
+    ids = [t.id for t in some_tasks]
+    env = wv.load_environment(anon_db, tasks_file, task_ids=ids)
+    with FakeOpenAI(hermes) as server:
+        episodes = asyncio.run(wv.run(env, model="scripted", client=endpoint(server, monkeypatch)))
+    assert rewards(episodes) == {i: [1.0] for i in ids}
+    for episode in episodes:
+        played = episode.traces[0].info["workgym"]
+        assert played["steps"] >= 1 and played["format_failures"] == 0
+
+
+def test_when_the_tasks_file_changes_then_the_set_opened_before_is_let_go(
+    anon_db: Path, tasks_file: Path, tmp_path: Path
+) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    shutil.copy(tasks_file, tasks)
+    first = wv._open(str(anon_db), str(tasks))
+    assert wv._open(str(anon_db), str(tasks)) is first  # unchanged files: the same set
+    before, gone = len(first), weakref.ref(first)
+    del first
+    tasks.write_text(tasks_file.read_text().splitlines()[0] + "\n")
+    stat = tasks.stat()
+    os.utime(tasks, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    second = wv._open(str(anon_db), str(tasks))
+    assert len(second) == 1 < before
+    gc.collect()
+    assert gone() is None, "the replaced task set is still held"
+    assert wv._open(str(anon_db), str(tasks)) is second
 
 
 def test_the_prompt_is_the_task_s_and_nothing_privileged(

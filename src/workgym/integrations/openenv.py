@@ -25,13 +25,18 @@ task that asks for changes, which has no tool that ends it.
 The app keeps the env server's guard: the Host and Origin checks and the bearer token, for HTTP
 and for the WebSocket handshake alike.
 
-GRPO groups: G connections that reset the same task with the same seed start from the same state;
-a shared prefix is replayed on each (the server's sessions cannot be copied across connections).
+GRPO groups: G connections that reset the same task with the same seed start from the same state
+(equal ``state().hash``). To fork G rollouts after a shared prefix, play the prefix on one
+session, read its ``state().episode_id`` and reset G other connections with
+``reset(fork_of=episode_id)``: each becomes an independent copy of that episode as it stands
+(state, clock, step count, answer, dense progress), and the source session goes on unchanged.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
+import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -46,7 +51,8 @@ from pydantic import Field
 from workgym.tasks.env import RewardMode, TaskEnv, TaskSet
 from workgym.world import Limits
 from workgym.world.guard import ASGIApp, HostCheck, check_exposure, guarded
-from workgym.world.server import MAX_BODY_BYTES, task_listing
+from workgym.world.server import MAX_BODY_BYTES
+from workgym.world.tasking import task_listing
 
 ENV_NAME = "workgym"
 FINISH = "finish"
@@ -80,6 +86,36 @@ class WorkgymState(State):  # type: ignore[misc]
     done: bool = Field(default=False, description="Whether the episode has ended.")
 
 
+class Sessions:
+    """The open sessions of one server, by episode id: what a ``reset(fork_of=...)`` copies."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: dict[str, WorkgymEnvironment] = {}
+
+    def add(self, episode_id: str, env: WorkgymEnvironment) -> None:
+        """Name ``env``'s episode ``episode_id``.
+
+        Raises:
+            ValueError: another open session's episode has that id.
+        """
+        with self._lock:
+            if self._by_id.get(episode_id, env) is not env:
+                raise ValueError(f"episode id {episode_id[:100]!r} is another open session's")
+            self._by_id[episode_id] = env
+
+    def remove(self, episode_id: str | None, env: WorkgymEnvironment) -> None:
+        """Forget ``episode_id`` if ``env`` still holds it."""
+        with self._lock:
+            if episode_id is not None and self._by_id.get(episode_id) is env:
+                del self._by_id[episode_id]
+
+    def get(self, episode_id: str) -> WorkgymEnvironment | None:
+        """The session whose episode is ``episode_id``, if it is open."""
+        with self._lock:
+            return self._by_id.get(episode_id)
+
+
 class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymState]):  # type: ignore[misc]
     """One OpenEnv session: a task's :class:`~workgym.tasks.env.TaskEnv`, opened by ``reset``.
 
@@ -87,17 +123,25 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
         taskset: the tasks served.
         reward: the default reward mode (a reset may name another).
         limits: the episodes' limits.
+        sessions: the server's open sessions (for ``reset(fork_of=...)``); default this one's own.
     """
 
     SUPPORTS_CONCURRENT_SESSIONS = True
 
     def __init__(
-        self, taskset: TaskSet, *, reward: RewardMode = "binary", limits: Limits | None = None
+        self,
+        taskset: TaskSet,
+        *,
+        reward: RewardMode = "binary",
+        limits: Limits | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         super().__init__()
         self.taskset, self.reward_mode, self.limits = taskset, reward, limits
+        self.sessions = sessions or Sessions()
         self._env: TaskEnv | None = None
         self._episode_id: str | None = None
+        self._opening = ""
 
     def reset(
         self,
@@ -107,15 +151,22 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
         split: str | None = None,
         index: int | None = None,
         reward: Literal["binary", "dense"] | None = None,
+        fork_of: str | None = None,
         **kwargs: Any,
     ) -> WorkgymObservation:
         """Open a task: by ``task_id``, or by ``split`` and ``index`` (OpenEnv's task API); default the first.
 
+        With ``fork_of`` (another open session's ``state().episode_id``) the session becomes an
+        independent copy of that episode as it stands instead: a GRPO group's rollouts after a
+        shared prefix. The episode's id is ``episode_id``, or a new random one.
+
         Raises:
-            KeyError: no such task.
+            KeyError: no such task, or no open episode ``fork_of``.
             IndexError: ``index`` is past the split's end.
-            ValueError: an unknown reward mode.
+            ValueError: an unknown reward mode, or ``episode_id`` is another open session's.
         """
+        if fork_of is not None:
+            return self._fork(fork_of, episode_id)
         if task_id is None:
             tasks = self.list_tasks(split) if split is not None else task_listing(self.taskset)
             at = index or 0
@@ -123,14 +174,13 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
                 raise IndexError(f"task index {at} is negative")
             task_id = str(tasks[at]["id"])
         self.taskset.get(task_id)  # an unknown id fails here, before the open episode is closed
-        if self._env is not None:
-            self._env.close()
-            self._env = None
+        self.close()
         self._env = self.taskset.env(
             task_id, seed=seed or 0, reward=reward or self.reward_mode, limits=self.limits
         )
-        self._episode_id = episode_id
         observation = self._env.reset()
+        self._opening = observation.text
+        self._name(episode_id)
         return WorkgymObservation(
             text=observation.text,
             task_id=task_id,
@@ -138,6 +188,28 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
             reward=0.0,
             prompt=self._env.prompt.to_dict(),
         )
+
+    def _fork(self, fork_of: str, episode_id: str | None) -> WorkgymObservation:
+        source = self.sessions.get(fork_of)
+        if source is None or source is self or source._env is None:
+            raise KeyError(f"no open episode {fork_of[:100]!r} to fork (a session's state().episode_id)")
+        child, opening = source._env.fork(), source._opening
+        self.close()
+        self._env, self._opening = child, opening
+        self._name(episode_id)
+        ep = child.episode
+        return WorkgymObservation(
+            text=opening,
+            task_id=child.task_id,
+            info={"step": ep.steps, "time": ep.now, "forked_from": fork_of},
+            reward=0.0,
+            done=child.done,
+            prompt=child.prompt.to_dict(),
+        )
+
+    def _name(self, episode_id: str | None) -> None:
+        self._episode_id = episode_id or secrets.token_hex(8)
+        self.sessions.add(self._episode_id, self)
 
     def step(
         self, action: WorkgymAction, timeout_s: float | None = None, **kwargs: Any
@@ -221,6 +293,8 @@ class WorkgymEnvironment(Environment[WorkgymAction, WorkgymObservation, WorkgymS
 
     def close(self) -> None:
         """Release the episode."""
+        self.sessions.remove(self._episode_id, self)
+        self._episode_id = None
         if self._env is not None:
             self._env.close()
             self._env = None
@@ -315,8 +389,9 @@ def create_openenv_app(
         allowed_hosts: further names clients may reach the server by.
         max_body_bytes: the largest HTTP request body.
     """
+    sessions = Sessions()
     api = create_fastapi_app(
-        lambda: WorkgymEnvironment(taskset, reward=reward, limits=limits),
+        lambda: WorkgymEnvironment(taskset, reward=reward, limits=limits, sessions=sessions),
         WorkgymAction,
         WorkgymObservation,
         max_concurrent_envs=max_sessions,
@@ -345,6 +420,7 @@ def serve_openenv(
 __all__ = [
     "ENV_NAME",
     "FINISH",
+    "Sessions",
     "WebSocketGuard",
     "WorkgymAction",
     "WorkgymEnvClient",

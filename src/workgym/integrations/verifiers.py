@@ -25,9 +25,11 @@ every model call goes through the endpoint")::
   ``setup``, kept in the rollout's state (``trace.state``, a :class:`WorkgymState`); its
   ``@vf.reward`` is the TaskEnv's reward: binary, the task's 1.0 or 0.0; dense, its progress.
   The harness closes the TaskEnv after scoring.
-* :class:`WorkgymHarness` is the agent's tool loop, in-process: chat completions through the
-  interception endpoint with ``openai.AsyncOpenAI``, each tool call a :meth:`TaskEnv.step`, a
-  reply without a tool call the end of the episode (:meth:`TaskEnv.finish`).
+* :class:`WorkgymHarness` runs the agent in-process: workgym's own tool loop,
+  :class:`~workgym.agents.openai_tools.OpenAIAgent` (the one ``workgym run --agent openai``
+  uses: native tool calls, the text forms open models write, a nudge for a reply that is
+  neither), whose model is the interception endpoint and whose steps are the TaskEnv's. When the
+  agent stops without ending the episode, :meth:`TaskEnv.finish` ends it.
 
 verifiers finds a taskset and a harness by id as a module of ``verifiers.v1.tasksets`` or
 ``verifiers.v1.harnesses``: importing this module registers it there under the id ``workgym``
@@ -35,24 +37,33 @@ verifiers finds a taskset and a harness by id as a module of ``verifiers.v1.task
 
 GRPO groups: ``run(env, rollouts=G)`` (``Env.slots(task, G)``) starts G rollouts of each task,
 each a fresh TaskEnv from the same seed, so from the same state. To fork G rollouts after a
-shared prefix, play the prefix on a TaskEnv and :meth:`TaskEnv.fork` it; verifiers itself has no
-mid-rollout fork.
+shared prefix, give it: ``load_environment(..., prefixes={task_id: [calls]})`` plays the calls
+once on the task's own episode, every rollout's setup forks that episode (:meth:`TaskEnv.fork`),
+and the agent's chat starts with the prefix's calls and observations. Each trace's
+``info["workgym"]`` holds its start and end state hashes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import ssl
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import verifiers.v1 as vf
-from openai import AsyncOpenAI
 from pydantic import PrivateAttr
 
-from workgym.tasks.env import RewardMode, TaskEnv, TaskSet
+from workgym.agents.base import Recorder
+from workgym.agents.endpoint import ModelEndpoint
+from workgym.agents.openai_tools import OpenAIAgent
+from workgym.tasks.env import Prompt, RewardMode, TaskEnv, TaskSet
 
 TASKSET_ID = "workgym"
 """The id verifiers knows the taskset and its harness by (``--env.taskset.id workgym``)."""
@@ -68,6 +79,9 @@ class WorkgymTasksetConfig(vf.TasksetConfig):  # type: ignore[misc]
         task_ids: only these tasks, in this order.
         reward: ``binary`` (the task's 1.0 or 0.0) or ``dense`` (its progress).
         seed: every rollout's episode seed (the G rollouts of a group start alike).
+        prefixes: a shared prefix per task id (its calls, ``{"name", "arguments"}``): played
+            once on the task's own episode, which every rollout of the task then forks, so a
+            group's rollouts start where the prefix left off, the prefix's turns in their chat.
     """
 
     id: str = TASKSET_ID
@@ -77,6 +91,7 @@ class WorkgymTasksetConfig(vf.TasksetConfig):  # type: ignore[misc]
     task_ids: list[str] | None = None
     reward: RewardMode = "binary"
     seed: int = 0
+    prefixes: dict[str, list[dict[str, Any]]] | None = None
 
 
 class WorkgymTaskData(vf.TaskData):  # type: ignore[misc]
@@ -90,6 +105,7 @@ class WorkgymState(vf.State):  # type: ignore[misc]
     """A rollout's state (``trace.state``): its TaskEnv, opened by the task's setup, closed after scoring."""
 
     _env: TaskEnv | None = PrivateAttr(default=None)
+    _history: tuple[dict[str, Any], ...] = PrivateAttr(default=())
 
     @property
     def task_env(self) -> TaskEnv | None:
@@ -107,15 +123,26 @@ class WorkgymState(vf.State):  # type: ignore[misc]
         return self._env
 
 
+_OPENED: dict[tuple[str, str], tuple[tuple[int, int], TaskSet]] = {}
+_OPENED_LOCK = threading.Lock()
+
+
 def _open(workspace: str, tasks: str) -> TaskSet:
-    """The task set of these files, opened once per process while neither file changes."""
-    workspace, tasks = str(Path(workspace).resolve()), str(Path(tasks).resolve())
-    return _open_cached(workspace, tasks, Path(workspace).stat().st_mtime_ns, Path(tasks).stat().st_mtime_ns)
+    """The task set of these files, opened once per process while neither file changes.
 
-
-@functools.cache
-def _open_cached(workspace: str, tasks: str, *mtimes: int) -> TaskSet:
-    return TaskSet.open(workspace, tasks)
+    One set is kept per pair of files: when either changes, the files are read again and the set
+    opened before leaves the cache (a set holds no connection of its own, since each episode opens
+    its own, so dropping it frees its facts, tasks and scorer once no loaded task still uses it).
+    """
+    key = (str(Path(workspace).resolve()), str(Path(tasks).resolve()))
+    mtimes = (Path(key[0]).stat().st_mtime_ns, Path(key[1]).stat().st_mtime_ns)
+    with _OPENED_LOCK:
+        held = _OPENED.get(key)
+        if held is not None and held[0] == mtimes:
+            return held[1]
+        taskset = TaskSet.open(*key)
+        _OPENED[key] = (mtimes, taskset)
+        return taskset
 
 
 class WorkgymTask(vf.Task[WorkgymTaskData, WorkgymState]):  # type: ignore[misc]
@@ -126,24 +153,86 @@ class WorkgymTask(vf.Task[WorkgymTaskData, WorkgymState]):  # type: ignore[misc]
         taskset: the tasks and their world.
         reward: ``binary`` or ``dense``.
         seed: the rollouts' episode seed.
+        prefix: calls played once before every rollout, which each rollout forks (GRPO groups
+            after a shared prefix); none by default.
     """
 
-    def __init__(self, data: WorkgymTaskData, taskset: TaskSet, reward: RewardMode, seed: int) -> None:
+    def __init__(
+        self,
+        data: WorkgymTaskData,
+        taskset: TaskSet,
+        reward: RewardMode,
+        seed: int,
+        prefix: Sequence[dict[str, Any]] = (),
+    ) -> None:
         super().__init__(data)
         self.taskset = taskset
         self.reward_mode: RewardMode = reward
         self.seed = seed
+        self.prefix = [dict(c) for c in prefix]
+        self._source: TaskEnv | None = None
+        self._history: tuple[dict[str, Any], ...] = ()
+        self._lock = threading.Lock()
 
     @property
     def key(self) -> str:
         """The workgym task id (durable, unlike the content hash of a prompt)."""
         return str(self.data.task_id)
 
-    async def setup(self, trace: vf.Trace, runtime: vf.Runtime) -> None:
-        """Open the rollout's TaskEnv (in its starting state) into the rollout's state."""
+    def _open(self) -> TaskEnv:
         env = self.taskset.env(self.data.task_id, seed=self.seed, reward=self.reward_mode)
         env.reset()
-        trace.state._env = env
+        return env
+
+    def source(self) -> tuple[TaskEnv, tuple[dict[str, Any], ...]]:
+        """The episode after the prefix (played on first use) and the prefix's chat turns.
+
+        Raises:
+            ValueError: a prefix call failed (an error observation) or ended the episode.
+        """
+        with self._lock:
+            if self._source is None:
+                env, history = self._open(), []
+                try:
+                    for at, call in enumerate(self.prefix):
+                        observation = env.step(call)
+                        if observation.info.get("error") is not None or env.done:
+                            raise ValueError(
+                                f"{self.key}: prefix call {at} ({call.get('name')!r}) "
+                                f"{'ended the episode' if env.done else 'failed'}: {observation.text[:200]}"
+                            )
+                        arguments = call.get("arguments") or {}
+                        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+                        cid = f"prefix_{at}"
+                        history.append(
+                            {
+                                "role": "assistant",
+                                "content": "",
+                                "tool_calls": [
+                                    {
+                                        "id": cid,
+                                        "type": "function",
+                                        "function": {"name": call["name"], "arguments": raw},
+                                    }
+                                ],
+                            }
+                        )
+                        history.append({"role": "tool", "tool_call_id": cid, "content": observation.text})
+                except BaseException:
+                    env.close()
+                    raise
+                self._source, self._history = env, tuple(history)
+                weakref.finalize(self, env.close)
+            return self._source, self._history
+
+    async def setup(self, trace: vf.Trace, runtime: vf.Runtime) -> None:
+        """Open the rollout's TaskEnv into the rollout's state: fresh, or a fork after the prefix."""
+        if not self.prefix:
+            trace.state._env = await asyncio.to_thread(self._open)
+            return
+        source, history = await asyncio.to_thread(self.source)
+        trace.state._env = await asyncio.to_thread(source.fork)
+        trace.state._history = history
 
     @vf.reward  # type: ignore[untyped-decorator]
     async def task_reward(self, trace: vf.Trace) -> float:
@@ -186,7 +275,42 @@ class WorkgymTaskset(vf.Taskset[WorkgymTask, WorkgymTasksetConfig]):  # type: ig
                 task_id=task.id,
                 family=task.family,
             )
-            yield WorkgymTask(data, taskset, config.reward, config.seed)
+            prefix = (config.prefixes or {}).get(task.id, ())
+            yield WorkgymTask(data, taskset, config.reward, config.seed, prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class _Resumed(Prompt):
+    """A prompt whose chat goes on after a shared prefix: the prefix's calls and observations."""
+
+    history: tuple[dict[str, Any], ...] = ()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The system message, the instruction, then the prefix's turns."""
+        return [*Prompt.messages(self), *self.history]
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for the process (loading the CA bundle takes ~0.2 s; a rollout needs it once)."""
+    return ssl.create_default_context()
+
+
+@dataclass(frozen=True, slots=True)
+class _Interception(ModelEndpoint):
+    """The interception endpoint as the agent calls it: a client per rollout, one TLS context for all."""
+
+    def client(self) -> Any:
+        """An ``openai.AsyncOpenAI`` for the endpoint, its SDK retries off (the agent retries)."""
+        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+
+        return AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=self.api_key or "EMPTY",
+            timeout=self.timeout,
+            max_retries=0,
+            http_client=DefaultAsyncHttpxClient(verify=_tls(), timeout=self.timeout),
+        )
 
 
 class WorkgymHarnessConfig(vf.HarnessConfig):  # type: ignore[misc]
@@ -194,10 +318,12 @@ class WorkgymHarnessConfig(vf.HarnessConfig):  # type: ignore[misc]
 
     Attributes:
         max_turns: model calls before the loop ends the episode itself (as an answer-less finish).
+        max_tokens: the longest completion, where verifiers' sampling sets none.
     """
 
     id: str = TASKSET_ID
     max_turns: int = 40
+    max_tokens: int = 4096
 
 
 class WorkgymHarness(vf.Harness[WorkgymHarnessConfig]):  # type: ignore[misc]
@@ -218,50 +344,47 @@ class WorkgymHarness(vf.Harness[WorkgymHarnessConfig]):  # type: ignore[misc]
         mcp_urls: dict[str, str],
         data: vf.TaskData,
     ) -> vf.ProgramResult:
-        """Play the rollout: each reply's tool calls step the TaskEnv; a reply without one finishes it."""
+        """Play the rollout with workgym's :class:`~workgym.agents.openai_tools.OpenAIAgent`.
+
+        The agent's model is the interception endpoint (verifiers records and steers every call
+        there); its steps are the TaskEnv's. When the agent stops without ending the episode
+        (a reply with no tool call, or its turns run out) the episode is finished there, as
+        :meth:`TaskEnv.finish` ends it.
+        """
         env: TaskEnv = trace.state.env()
         system, prompt = self.resolve_prompt(data)
-        messages: list[dict[str, Any]] = []
-        if system:
-            messages.append({"role": "system", "content": system})
-        messages.append({"role": "user", "content": prompt if isinstance(prompt, str) else data.prompt_text})
-        # openai's own retries (connection errors, 429, 5xx) cover a provider error the interception relays.
-        client = AsyncOpenAI(base_url=endpoint, api_key=secret or "EMPTY")
+        text = prompt if isinstance(prompt, str) else data.prompt_text
+        sampling = ctx.sampling
+        model = _Interception(
+            model=ctx.model,
+            base_url=endpoint,
+            api_key=secret or "EMPTY",
+            # verifiers overlays its own sampling on every request; without one, a group samples
+            temperature=1.0 if sampling.temperature is None else float(sampling.temperature),
+            top_p=sampling.top_p,
+            max_tokens=self.config.max_tokens if sampling.max_tokens is None else int(sampling.max_tokens),
+        )
+        agent = OpenAIAgent(model, max_turns=self.config.max_turns)
+        rec = Recorder(env)
+        start_hash = await asyncio.to_thread(env.state_hash)
+        state: WorkgymState = trace.state
+        # the seed each request carries: one per rollout, so the G rollouts of a group differ
         try:
-            for _ in range(self.config.max_turns):
-                if env.done:
-                    break
-                request: dict[str, Any] = {
-                    "model": ctx.model,
-                    "messages": messages,
-                    "tools": env.prompt.tools,
-                }
-                completion = await client.chat.completions.create(**request)
-                message = completion.choices[0].message
-                calls = list(message.tool_calls or [])
-                turn: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
-                if calls:
-                    turn["tool_calls"] = [
-                        {
-                            "id": c.id,
-                            "type": "function",
-                            "function": {"name": c.function.name, "arguments": c.function.arguments},
-                        }
-                        for c in calls
-                        if c.type == "function"
-                    ]
-                messages.append(turn)
-                if not calls:
-                    await asyncio.to_thread(env.finish)
-                    break
-                for call in calls:
-                    if call.type != "function":
-                        continue
-                    step = {"name": call.function.name, "arguments": call.function.arguments}
-                    observation = await asyncio.to_thread(env.step, step)
-                    messages.append({"role": "tool", "tool_call_id": call.id, "content": observation.text})
-        finally:
-            await client.close()
+            seed = int(trace.id[:8], 16)
+        except ValueError:
+            seed = 0
+        opening = _Resumed(env.task_id, system or "", text, env.prompt.tools, state._history)
+        await agent.solve(opening, rec, seed=seed)
+        if not env.done:
+            await asyncio.to_thread(env.finish)
+        trace.info["workgym"] = {
+            "steps": sum(1 for s in rec.steps if s.error != "format"),
+            "format_failures": sum(1 for s in rec.steps if s.error == "format"),
+            "model_seconds": round(rec.model_seconds, 6),
+            "env_seconds": round(rec.env_seconds, 6),
+            "start_hash": start_hash,
+            "end_hash": await asyncio.to_thread(env.state_hash),
+        }
         return vf.ProgramResult(exit_code=0, stdout="", stderr="")
 
     async def cleanup(self, trace: vf.Trace, runtime: vf.Runtime) -> None:
@@ -283,6 +406,7 @@ def load_environment(
     model: str | None = None,
     client: vf.ClientConfig | None = None,
     max_turns: int = 40,
+    prefixes: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> vf.Env:
     """A verifiers environment of a workspace's tasks: the workgym taskset, harness and reward.
 
@@ -296,6 +420,8 @@ def load_environment(
         model: the agent's model (else the one :func:`run` or verifiers' runner gives).
         client: the agent's endpoint (else the runner's).
         max_turns: model calls before a rollout ends itself.
+        prefixes: a shared prefix per task id (its calls): each rollout of the task forks the
+            episode the prefix left, and its chat goes on after the prefix's turns.
 
     Returns:
         A ``verifiers.v1`` ``SingleAgentEnv`` running in the local ``subprocess`` runtime (nothing
@@ -308,6 +434,7 @@ def load_environment(
         task_ids=list(task_ids) if task_ids is not None else None,
         reward=reward,
         seed=seed,
+        prefixes={k: [dict(c) for c in v] for k, v in prefixes.items()} if prefixes else None,
     )
     agent = vf.AgentConfig(
         harness=WorkgymHarnessConfig(max_turns=max_turns),

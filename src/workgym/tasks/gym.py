@@ -10,6 +10,7 @@ Importing this module registers the id (it needs the ``gym`` extra: ``pip instal
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,6 +123,17 @@ class TaskGymEnv(gymnasium.Env[str, str]):
             self.reset()
         assert self._env is not None
         return self._env
+
+    def fork(self) -> TaskGymEnv:
+        """An independent copy, its episode as it stands now: a GRPO group's rollouts after a prefix.
+
+        The copy shares the task set and settings and has its own episode
+        (:meth:`~workgym.tasks.env.TaskEnv.fork`) and random generator; close each on its own.
+        """
+        child = copy.copy(self)
+        child._np_random = copy.deepcopy(self._np_random)
+        child._env = self.task_env.fork()
+        return child
 
     def close(self) -> None:
         """Release the episode."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import mcp_types as types
@@ -46,9 +46,7 @@ from pydantic import ValidationError
 from workgym.world.core import Episode
 from workgym.world.guard import ASGIApp, check_exposure, guarded
 from workgym.world.server import MAX_BODY_BYTES
-
-if TYPE_CHECKING:  # the tasks stage sits below the world: a task's server is given its env
-    from workgym.tasks.env import TaskEnv
+from workgym.world.tasking import TaskSession
 
 STATE_URI = "workgym://episode/state"
 """The resource holding the episode's state (hash, step, time, answer, diff) as JSON."""
@@ -57,7 +55,7 @@ META_KEY = "workgym/observation"
 """Where a tool result's ``_meta`` carries the observation's step, time, reward and flags."""
 
 
-def build_server(episode: Episode, *, name: str = "workgym", task: TaskEnv | None = None) -> Server[Any]:
+def build_server(episode: Episode, *, name: str = "workgym", task: TaskSession | None = None) -> Server[Any]:
     """An MCP server whose tools are ``episode``'s; each call is one step of it.
 
     Args:
@@ -135,7 +133,7 @@ def build_server(episode: Episode, *, name: str = "workgym", task: TaskEnv | Non
     )
 
 
-def _state_text(episode: Episode, task: TaskEnv | None = None) -> str:
+def _state_text(episode: Episode, task: TaskSession | None = None) -> str:
     state = {
         "hash": episode.state_hash(),
         "steps": episode.steps,
@@ -182,7 +180,7 @@ async def answer_unreadable(
                 await forward.send(item)
 
 
-def serve_stdio(episode: Episode, *, task: TaskEnv | None = None) -> None:
+def serve_stdio(episode: Episode, *, task: TaskSession | None = None) -> None:
     """Serve the episode's tools (``task``'s, rewarded, when given) over stdin/stdout until the client closes them."""
     server = build_server(episode, task=task)
 
@@ -204,7 +202,7 @@ def http_app(
     token: str | None,
     max_body_bytes: int = MAX_BODY_BYTES,
     allowed_hosts: Sequence[str] = (),
-    task: TaskEnv | None = None,
+    task: TaskSession | None = None,
 ) -> ASGIApp:
     """The episode's tools as a streamable HTTP app at ``/mcp``, behind the Host check, token and body limit.
 
@@ -222,7 +220,7 @@ def serve_http(
     port: int = 8200,
     token: str | None = None,
     allowed_hosts: Sequence[str] = (),
-    task: TaskEnv | None = None,
+    task: TaskSession | None = None,
 ) -> None:
     """Serve the episode's tools (``task``'s, when given) over streamable HTTP at ``http://host:port/mcp``.
 

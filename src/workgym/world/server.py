@@ -40,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,9 +50,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workgym.world.core import Episode, Limits, Observation, World
 from workgym.world.guard import ASGIApp, check_exposure, guarded
-
-if TYPE_CHECKING:  # the tasks stage sits below the world: a server with tasks is given them
-    from workgym.tasks.env import TaskEnv, TaskSet
+from workgym.world.tasking import TaskSession, TaskSource, task_listing
 
 MAX_BODY_BYTES = 1_000_000
 """Largest request body accepted by default."""
@@ -74,7 +72,7 @@ class Session:
     episode: Episode
     last_used: float
     busy: int = 0
-    task: TaskEnv | None = None
+    task: TaskSession | None = None
 
     def step(self, call: Any) -> Observation:
         """One step: the task's (rewarded) when the session runs a task, else the episode's."""
@@ -111,7 +109,7 @@ class Sessions:
     def __len__(self) -> int:
         return len(self._open)
 
-    def add(self, episode: Episode, task: TaskEnv | None = None) -> Session:
+    def add(self, episode: Episode, task: TaskSession | None = None) -> Session:
         """Register a new episode (``task``'s, when given) as a session.
 
         Raises:
@@ -281,13 +279,6 @@ def state_json(session: Session, *, diff: bool) -> dict[str, Any]:
     return out
 
 
-def task_listing(tasks: TaskSet) -> list[dict[str, Any]]:
-    """What ``/tasks`` shows of each task: what an agent may see of it, never its gold or checks."""
-    return [
-        {"id": t.id, "family": t.family, "split": t.split, "instruction": t.instruction} for t in tasks.tasks
-    ]
-
-
 class SafeJSONResponse(JSONResponse):
     """JSON whose strings may hold a lone surrogate (a client may send one as a JSON escape).
 
@@ -324,7 +315,7 @@ def create_app(
     sessions: Sessions | None = None,
     host: str = "127.0.0.1",
     allowed_hosts: Sequence[str] = (),
-    tasks: TaskSet | None = None,
+    tasks: TaskSource | None = None,
 ) -> ASGIApp:
     """The env server as an ASGI app (run it with uvicorn, or see :func:`serve`).
 
@@ -501,7 +492,7 @@ def create_app(
         """A new session: an independent copy of this one as it is now."""
         with table.use(body.session_id) as session:
             if session.task is not None:
-                child_task: TaskEnv | None = session.task.fork()
+                child_task: TaskSession | None = session.task.fork()
                 assert child_task is not None
                 child = child_task.episode
             else:
