@@ -46,9 +46,7 @@ and the agent's chat starts with the prefix's calls and observations. Each trace
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-import ssl
 import sys
 import threading
 import weakref
@@ -290,29 +288,6 @@ class _Resumed(Prompt):
         return [*Prompt.messages(self), *self.history]
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One TLS context for the process (loading the CA bundle takes ~0.2 s; a rollout needs it once)."""
-    return ssl.create_default_context()
-
-
-@dataclass(frozen=True, slots=True)
-class _Interception(ModelEndpoint):
-    """The interception endpoint as the agent calls it: a client per rollout, one TLS context for all."""
-
-    def client(self) -> Any:
-        """An ``openai.AsyncOpenAI`` for the endpoint, its SDK retries off (the agent retries)."""
-        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-
-        return AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=self.api_key or "EMPTY",
-            timeout=self.timeout,
-            max_retries=0,
-            http_client=DefaultAsyncHttpxClient(verify=_tls(), timeout=self.timeout),
-        )
-
-
 class WorkgymHarnessConfig(vf.HarnessConfig):  # type: ignore[misc]
     """The harness's config.
 
@@ -355,7 +330,7 @@ class WorkgymHarness(vf.Harness[WorkgymHarnessConfig]):  # type: ignore[misc]
         system, prompt = self.resolve_prompt(data)
         text = prompt if isinstance(prompt, str) else data.prompt_text
         sampling = ctx.sampling
-        model = _Interception(
+        model = ModelEndpoint(
             model=ctx.model,
             base_url=endpoint,
             api_key=secret or "EMPTY",
