@@ -71,7 +71,8 @@ def gui_runs(
     for task, gym_id in zip(chosen, ids, strict=True):
         env = gym.make(gym_id)
         try:
-            out["oracle"][task.id] = run_gui_episode(env, GuiOracle(task, reads=False), record=shots)
+            oracle = GuiOracle(task, reads=False)
+            out["oracle"][task.id] = run_gui_episode(env, oracle, max_steps=oracle.budget, record=shots)
             out["noop"][task.id] = run_gui_episode(env, GuiNoop(task), max_steps=0)
         finally:
             env.close()

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import unquote_plus, urlencode, urlparse
 
 from workgym.report.pages import url
 from workgym.tasks import Task
@@ -201,8 +201,18 @@ def action_string(step: GuiAction, obs: Mapping[str, Any]) -> str:
     return f"fill({bid!r}, {step.value!r})"
 
 
+def _shown(obs: Mapping[str, Any]) -> str:
+    """The path and query of the page ``obs`` shows, unquoted."""
+    where = urlparse(str(obs["url"]))
+    return unquote_plus(where.path + (f"?{where.query}" if where.query else ""))
+
+
 class GuiOracle:
-    """Does the task's gold actions through the pages, one BrowserGym action per step."""
+    """Does the task's gold actions through the pages, one BrowserGym action per step.
+
+    A ``goto`` of the page already shown (a form posted from it returns there) is skipped: it
+    would only reload it.
+    """
 
     name = "gui-oracle"
 
@@ -210,8 +220,19 @@ class GuiOracle:
         self.plan = gui_plan(task, reads=reads)
         self._at = 0
 
+    @property
+    def budget(self) -> int:
+        """Steps enough for the whole plan (``max_steps`` of :func:`~workgym.browser.loop.run_gui_episode`)."""
+        return len(self.plan) + 1
+
     def act(self, obs: Mapping[str, Any]) -> str:
         """The next action string (``noop()`` once the plan is done)."""
+        while (
+            self._at < len(self.plan)
+            and self.plan[self._at].op == "goto"
+            and unquote_plus(self.plan[self._at].target) == _shown(obs)
+        ):
+            self._at += 1
         if self._at >= len(self.plan):
             return "noop(0)"
         step = self.plan[self._at]

@@ -2,10 +2,14 @@
 
 BrowserGym launches two browsers on every ``reset`` (the task's and its chat's) through one global
 Playwright instance, with Playwright's own downloaded Chromium. :func:`use_system_chromium` gives
-it a Playwright whose ``chromium.launch`` starts the system's Chromium (Debian's
-``/usr/bin/chromium``, or ``$WORKGYM_CHROMIUM``) once per set of launch options and hands out that
-one browser again: each ``close`` closes only the contexts it opened. A reset then costs a new
-context, not a new process.
+it a Playwright whose ``chromium.launch`` starts the system's Chromium (``$WORKGYM_CHROMIUM``, else
+for a headless launch Debian's ``chromium-headless-shell`` where it is installed, else
+``/usr/bin/chromium``) once per set of launch options and hands out that one browser again: each
+``close`` closes only the contexts it opened. A reset then costs a new context, not a new process.
+
+The headless shell is the build Playwright itself drives for headless runs: the browser without
+its windowing layer, less work per screenshot and per observation than ``chromium --headless``
+(measured in benchmarks/bench_browser.py and docs/browser.md).
 """
 
 from __future__ import annotations
@@ -31,13 +35,21 @@ class BrowserNotFound(RuntimeError):
     """No Chromium on this machine (workgym never downloads one)."""
 
 
-def system_chromium() -> str:
-    """The Chromium to drive: ``$WORKGYM_CHROMIUM``, else ``chromium`` on the PATH.
+HEADLESS_SHELL = "chromium-headless-shell"
+"""Debian's headless-only Chromium (``apt-get install chromium-headless-shell``), preferred when headless."""
+
+
+def system_chromium(*, headless: bool = True) -> str:
+    """The Chromium to drive: ``$WORKGYM_CHROMIUM``, else (headless) the headless shell, else ``chromium``.
+
+    Args:
+        headless: whether the launch is headless (only then can the headless shell serve).
 
     Raises:
-        BrowserNotFound: neither exists.
+        BrowserNotFound: none exists.
     """
-    chosen = os.environ.get("WORKGYM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    shell = shutil.which(HEADLESS_SHELL) if headless else None
+    chosen = os.environ.get("WORKGYM_CHROMIUM") or shell or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chosen).exists():
         raise BrowserNotFound(
             f"no Chromium at {chosen}: install the system's (apt-get install chromium) "
@@ -70,7 +82,7 @@ class _SharedBrowser:
 class _SystemChromium:
     """A ``BrowserType`` whose ``launch`` starts the system Chromium once per headless/slow-mo setting."""
 
-    def __init__(self, chromium: Any, executable: str) -> None:
+    def __init__(self, chromium: Any, executable: str | None) -> None:
         self._chromium = chromium
         self._executable = executable
         self._launched: dict[tuple[bool, float], Any] = {}
@@ -80,7 +92,7 @@ class _SystemChromium:
         browser = self._launched.get(key)
         if browser is None or not browser.is_connected():
             args = [*FLAGS, *(a for a in kwargs.pop("args", None) or () if a not in FLAGS)]
-            kwargs.setdefault("executable_path", self._executable)
+            kwargs.setdefault("executable_path", self._executable or system_chromium(headless=headless))
             browser = self._chromium.launch(headless=headless, slow_mo=slow_mo, args=args, **kwargs)
             self._launched[key] = browser
         return _SharedBrowser(browser)
@@ -97,7 +109,7 @@ class _SystemChromium:
 class _Playwright:
     """Playwright with :class:`_SystemChromium` as its ``chromium``."""
 
-    def __init__(self, playwright: Any, executable: str) -> None:
+    def __init__(self, playwright: Any, executable: str | None) -> None:
         self._playwright = playwright
         self.chromium = _SystemChromium(playwright.chromium, executable)
 
@@ -110,6 +122,10 @@ def use_system_chromium(executable: str | None = None) -> None:
 
     Idempotent. Call it before the first ``reset`` (:func:`workgym.browser.register_tasks` does).
 
+    Args:
+        executable: the Chromium to launch (default: :func:`system_chromium`'s choice per launch,
+            the headless shell for a headless one where it is installed).
+
     Raises:
         BrowserNotFound: no Chromium on this machine.
     """
@@ -119,9 +135,10 @@ def use_system_chromium(executable: str | None = None) -> None:
     current = core._PLAYWRIGHT
     if isinstance(current, _Playwright):
         return
-    chosen = executable or system_chromium()
+    if executable is None:
+        system_chromium()  # fail now, not at the first reset
     playwright = current or sync_playwright().start()
-    core._set_global_playwright(_Playwright(playwright, chosen))
+    core._set_global_playwright(_Playwright(playwright, executable))
 
 
 def close_browsers(*, stop: bool = False) -> None:
@@ -142,4 +159,11 @@ def close_browsers(*, stop: bool = False) -> None:
             core._set_global_playwright(None)
 
 
-__all__ = ["FLAGS", "BrowserNotFound", "close_browsers", "system_chromium", "use_system_chromium"]
+__all__ = [
+    "FLAGS",
+    "HEADLESS_SHELL",
+    "BrowserNotFound",
+    "close_browsers",
+    "system_chromium",
+    "use_system_chromium",
+]

@@ -25,18 +25,22 @@ from browsergym.core.registration import register_task
 from browsergym.core.task import AbstractBrowserTask
 
 from workgym.browser.chromium import use_system_chromium
-from workgym.browser.site import agent_site
+from workgym.browser.site import SITES, agent_site
 from workgym.report.viewer import viewer_address
 from workgym.tasks import Score, Scorer, Task, load_tasks
 from workgym.tasks.env import TaskEnv
 from workgym.world import Episode, World
-from workgym.world.server import running
 
 PREFIX = "workgym"
 """Task ids are registered as ``browsergym/<PREFIX>.<task id>``."""
 
 ENV_DEFAULTS: Mapping[str, Any] = {"pre_observation_delay": 0.0}
 """BrowserEnv arguments every registered task gets by default (the pages run no script to wait for)."""
+
+VIEWPORT: Mapping[str, int] = {"width": 1024, "height": 640}
+"""The task's viewport: the pages are one column of text and forms, and a screenshot's cost (its
+capture in the browser, BrowserGym's PNG decode) grows with its pixels (``gym.make(..., viewport=...)``
+overrides it)."""
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -90,7 +94,7 @@ class WorkgymBrowserTask(AbstractBrowserTask):  # type: ignore[misc]  # browserg
         self.world = world
         self.scorer = scorer or Scorer(world)
         self.seed = 0 if seed is None else seed
-        self.viewport = {"width": 1280, "height": 720}
+        self.viewport = dict(VIEWPORT)
         self.slow_mo = 0
         self.timeout = 5000
         self.env: TaskEnv | None = None
@@ -106,7 +110,7 @@ class WorkgymBrowserTask(AbstractBrowserTask):  # type: ignore[misc]  # browserg
         self.episode = self.env.episode
         try:
             app = agent_site(self.world, self.task, self.episode)
-            self.base = self._stack.enter_context(running(app))
+            self.base = self._stack.enter_context(SITES.mounted(app))
             page.context.route("**/*", _loopback_only)
             page.goto(viewer_address(app, self.base))
         except BaseException:  # nothing stays open when the pages cannot start
@@ -209,6 +213,7 @@ def register_tasks(
 __all__ = [
     "ENV_DEFAULTS",
     "PREFIX",
+    "VIEWPORT",
     "WorkgymBrowserTask",
     "goal_text",
     "open_episode",
