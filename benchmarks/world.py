@@ -9,7 +9,7 @@ tens of GB). The ratio is the figure to compare across machines. One process, on
 
 Then, on titanium, the full-text search steps of benchmarks/world_search.py (common, random and
 multi-word queries, JQL text clauses) beside FTS5 ranking every match; ``--search-only`` runs just
-those.
+those. benchmarks/world_steps.py runs the same steps (and field filters) under two source trees.
 
     python benchmarks/world.py [--data ../shared/data] [--titanium ti.db] [--repeat 200] [--episodes 256]
         [--search-only] [--search-repeat 3]

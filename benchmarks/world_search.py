@@ -59,7 +59,7 @@ def query_sets(world: World, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     df: Counter[str] = Counter()
     for text in texts:
         df.update({w.lower() for w in _WORD.findall(text)})
-    common = [w for w, _ in df.most_common(200)]
+    common = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:200]]  # ties by word
     vocabulary = sorted(df)
     rare = rnd.sample(vocabulary, min(200, len(vocabulary)))
     phrases = []

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from workgym.store import ro_uri as ro_uri  # re-exported: the world's modules open files with it
 
-FTS_VERSION = "3"
+FTS_VERSION = "4"
 """Bumped whenever the index layout changes; an index of another version is rebuilt."""
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -241,9 +241,11 @@ def _build(workspace: Path, target: Path, digest: str) -> None:
 def _build_lists(conn: sqlite3.Connection, table: str) -> None:
     """Write ``table``'s common words and, for each, its rows best first with their bm25 scores.
 
-    A word is listed only when FTS5 reads it back as itself (the Porter stemmer is not idempotent:
-    ``agre`` stems to ``agr``), so its list is what a query for it matches; an unlisted common word
-    keeps its ``df`` so a search knows it is common.
+    A word's list is what a query for it matches: the rows FTS5 finds for a word it reads back as
+    the term. The Porter stemmer is not idempotent (``pleas``, from "please", stems to ``plea``),
+    so a term that is not read back as itself is found through a form that is (the term with a
+    suffix the stemmer strips: "please"); one with no such form is unlisted, and keeps its
+    ``df`` so a search knows it is common.
     """
     name, hot, terms = fts_table(table), hot_table(table), terms_table(table)
     conn.execute(
@@ -261,21 +263,25 @@ def _build_lists(conn: sqlite3.Connection, table: str) -> None:
     finally:
         conn.execute("DROP TABLE temp.vocab")
     for tid, (term, df) in enumerate(common, 1):
-        listed = phrase_tokens(term) == (term,)
+        found = next((w for w in (term, *(term + s for s in _SUFFIXES)) if phrase_tokens(w) == (term,)), None)
         conn.execute(
-            f'INSERT INTO "{terms}" (term, tid, df) VALUES (?, ?, ?)', (term, tid if listed else None, df)
+            f'INSERT INTO "{terms}" (term, tid, df) VALUES (?, ?, ?)', (term, tid if found else None, df)
         )
-        if listed:  # in score order, so the rows are appended to the table's b-tree
+        if found:  # in score order, so the rows are appended to the table's b-tree
             conn.execute(
                 f'INSERT INTO "{hot}" (tid, score, id) SELECT ?, rank, rowid FROM "{name}" '
                 f'WHERE "{name}" MATCH ? ORDER BY rank, rowid',
-                (tid, f'"{term}"'),
+                (tid, f'"{found}"'),
             )
     conn.execute(f'CREATE TABLE "{score_table(table)}" (key INTEGER PRIMARY KEY, score REAL NOT NULL)')
     conn.execute(
         f'INSERT INTO "{score_table(table)}" (key, score) SELECT tid * {SCORE_KEY} + id, score FROM "{hot}" '
         "ORDER BY tid, id"
     )
+
+
+_SUFFIXES = ("e", "s", "ed", "ing")
+"""Suffixes tried, in turn, on a term the stemmer does not read back as itself, to find a word that is."""
 
 
 def _build_as_of(conn: sqlite3.Connection) -> None:

@@ -132,6 +132,7 @@ class Compiled:
     params: list[Any]
     order: list[tuple[str, bool]]  # (column, descending)
     text: list[str] = field(default_factory=list)  # full-text queries, for relevance order
+    bound: bool = False  # the filter keeps only tickets its text or comment clauses found
 
 
 @dataclass(slots=True)
@@ -169,9 +170,9 @@ class _Parser:
             raise ToolError(f"expected {op!r} but found {tok.text!r}")
 
     def parse(self) -> Compiled:
-        where = "1"
+        where, bound = "1", False
         if self.peek() is not None and not self.is_word("order"):
-            where = self.expr()
+            where, bound = self.expr()
         order: list[tuple[str, bool]] = []
         if self.is_word("order"):
             self.take()
@@ -192,27 +193,31 @@ class _Parser:
                 self.take()
         if self.peek() is not None:
             raise ToolError(f"unexpected {self.peek().text!r} (join conditions with AND or OR)")  # type: ignore[union-attr]
-        return Compiled(where, self.params, order, self.text)
+        return Compiled(where, self.params, order, self.text, bound)
 
-    def expr(self) -> str:
+    # Each part of the filter comes with whether it keeps only tickets its text clauses found.
+
+    def expr(self) -> tuple[str, bool]:
         parts = [self.term()]
         while self.is_word("or"):
             self.take()
             parts.append(self.term())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        bound = all(b for _, b in parts)
+        return (parts[0][0] if len(parts) == 1 else "(" + " OR ".join(p for p, _ in parts) + ")"), bound
 
-    def term(self) -> str:
+    def term(self) -> tuple[str, bool]:
         parts = [self.factor()]
         while self.is_word("and"):
             self.take()
             parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        bound = any(b for _, b in parts)
+        return (parts[0][0] if len(parts) == 1 else "(" + " AND ".join(p for p, _ in parts) + ")"), bound
 
-    def factor(self) -> str:
+    def factor(self) -> tuple[str, bool]:
         if self.is_word("not"):
             self.take()
             with self.nested():
-                return f"NOT ({self.factor()})"
+                return f"NOT ({self.factor()[0]})", False
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text == "(":
             self.take()
@@ -249,7 +254,7 @@ class _Parser:
             if sep.text != ",":
                 raise ToolError(f"expected ',' or ')' in the list, found {sep.text!r}")
 
-    def clause(self) -> str:
+    def clause(self) -> tuple[str, bool]:
         name_tok = self.take()
         name = name_tok.text.lower()
         known = {*PLAIN, *PEOPLE, *LISTS, *TEXTS, *DATES, *FULL_TEXT}
@@ -264,7 +269,7 @@ class _Parser:
             if not self.is_word("empty", "null"):
                 raise ToolError("expected EMPTY after IS")
             self.take()
-            return self.empty(name, negate)
+            return self.empty(name, negate), False
         if self.is_word("in", "not"):
             negate = self.take().text.lower() == "not"
             if negate:
@@ -274,7 +279,7 @@ class _Parser:
             values = self.values()
             parts = [self.compare(name, "=", v) for v in values]
             joined = "(" + " OR ".join(parts) + ")"
-            return f"NOT {joined}" if negate else joined
+            return (f"NOT {joined}", False) if negate else (joined, name in FULL_TEXT)
         op = self.take()
         if op.kind != "op" or op.text not in ("=", "!=", "~", "!~", ">", ">=", "<", "<="):
             raise ToolError(f"expected an operator after {name!r}, found {op.text!r}")
@@ -282,8 +287,8 @@ class _Parser:
         if value.kind == "op":
             raise ToolError(f"expected a value after {name} {op.text}, found {value.text!r}")
         if value.kind == "word" and value.text.lower() in ("empty", "null") and op.text in ("=", "!="):
-            return self.empty(name, op.text == "!=")
-        return self.compare(name, op.text, value.text)
+            return self.empty(name, op.text == "!="), False
+        return self.compare(name, op.text, value.text), name in FULL_TEXT and op.text in ("=", "~")
 
     def empty(self, name: str, negate: bool) -> str:
         col = {**PLAIN, **PEOPLE, **TEXTS, **DATES}.get(name) or LISTS.get(name)

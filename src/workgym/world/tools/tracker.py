@@ -5,13 +5,18 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from workgym.world.context import ToolContext
-from workgym.world.fts import match_expression
+from workgym.world.fts import columns_table, match_expression
 from workgym.world.schema import ToolError, tool
 from workgym.world.text import clip, cut, json_list, page_of, show_time, to_json_list
 from workgym.world.tools.jql import Compiled, compile_jql, tokenize
+from workgym.world.views import AS_OF_COLUMNS, AS_OF_TABLE, SPEC, Layout, sql_literal, visible
 
 PAGE = 20
 COMMENTS_PAGE = 10
@@ -91,17 +96,15 @@ class _TextSearch:
         expr = match_expression(query)
         if expr is None:
             raise ToolError(f"{clip(query, 40)!r} has no words to search for")
-        state, depth = self.ctx.state, self.depth
+        depth = self.depth
         ids = list(self._search("ticket", expr)) if with_tickets else []
         self.filled |= len(ids) == depth
         if with_tickets and not self.comments:
             return ids, float(len(ids))  # the tickets of matching comments would come after these
         comments = self._search("ticket_comment", expr)
         cut_tickets, cut_comments = len(ids) == depth, len(comments) == depth
-        if comments:  # two columns of the comments, not whole rows: bodies run to pages of logs
-            marks = ", ".join("?" for _ in comments)
-            sql = f"SELECT id, ticket_id FROM ticket_comment WHERE id IN ({marks})"
-            owner: dict[str, str] = {r[0]: r[1] for r in state.query(sql, comments)}
+        if comments:
+            owner = _comment_tickets(self.ctx, comments)
             seen = set(ids)
             for comment in comments:
                 ticket = owner.get(comment)
@@ -160,9 +163,10 @@ def _by_relevance(
     """The page's tickets (and one more) in relevance order, and the deepest rank they needed.
 
     The text clauses rank the tickets they found; the filter keeps some. The ranked ones are
-    filtered a chunk at a time, best first, until the page is full (each ticket the view shows
-    costs its as-of-cutoff columns, so only as many as the page needs are read); tickets the
-    filter keeps that no clause ranks follow, by key.
+    filtered a chunk at a time, best first, until the page is full (a ticket the view shows
+    costs its as-of columns, so only as many as the page needs are tested, on their short
+    columns, and only the page's rows are read whole); tickets the filter keeps that no clause
+    ranks follow, by key.
     """
     rank: dict[str, int] = {}
     for text in compiled.text:
@@ -170,18 +174,24 @@ def _by_relevance(
             rank[key] = min(rank.get(key, i), i)
     ranked = sorted(rank, key=lambda k: (rank[k], k))
     skip, want = (page - 1) * PAGE, PAGE + 1
-    rows: list[sqlite3.Row] = []
+    test = _Filter(ctx, compiled)
+    keys: list[str] = []
+    read: dict[str, sqlite3.Row] = {}
     passed, pos, size, deepest = 0, 0, skip + want, -1.0
     while pos < len(ranked) and passed < skip + want:
         chunk = ranked[pos : pos + size]
-        marks = ", ".join("?" for _ in chunk)
-        sql = f"SELECT * FROM ticket AS t WHERE t.id IN ({marks}) AND {compiled.where}"
-        kept = {r["id"]: r for r in ctx.state.query(sql, [*chunk, *compiled.params])}
+        if pos == 0 and page == 1:  # most of the first chunk is usually shown: read its rows whole
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT * FROM ticket AS t WHERE t.id IN ({marks}) AND {compiled.where}"
+            read = {r["id"]: r for r in ctx.state.query(sql, [*chunk, *compiled.params])}
+            kept = set(read)
+        else:  # the rest on their short columns: a filter may keep few of them
+            kept = test.passing(chunk)
         for key in chunk:
             deepest = float(rank[key])
             if key in kept:
                 if passed >= skip:
-                    rows.append(kept[key])
+                    keys.append(key)
                 passed += 1
                 if passed == skip + want:
                     break
@@ -190,14 +200,284 @@ def _by_relevance(
         deepest = math.inf
         # A literal list, which SQLite pushes into the view: the ranked rows are left out before
         # their as-of columns are computed.
-        ranked_sql = ", ".join("'" + key.replace("'", "''") + "'" for key in ranked)
         rest = ctx.state.query(
-            f"SELECT * FROM ticket AS t WHERE {compiled.where} AND t.id NOT IN ({ranked_sql}) "
+            f"SELECT t.id FROM ticket AS t WHERE {compiled.where} AND t.id NOT IN ({_keys_sql(ranked)}) "
             "ORDER BY t.id LIMIT ? OFFSET ?",
             [*compiled.params, skip + want - max(passed, skip), max(0, skip - passed)],
         )
-        rows += rest
-    return rows, deepest
+        keys += [r[0] for r in rest]
+    missing = _shown(ctx, [k for k in keys if k not in read])
+    read.update((r["id"], r) for r in missing)
+    return [read[k] for k in keys], deepest
+
+
+ORDERS_KEPT = 16
+"""Base orders of the ticket view kept per process (one per cutoff and ordering; ~0.5 MB each on titanium)."""
+WALK_MIN = 256
+"""Tickets a filtered, ordered page probes in order at least before it sorts the whole filter instead."""
+WALK_DEPTH = 8
+"""... and at least this many times the tickets the page reaches down to."""
+WALK_SHARE = 0.5
+"""The walk is not tried when its budget reaches this share of the visible tickets: the sort is as cheap."""
+
+Order = tuple[tuple[str, bool], ...]
+"""An ordering: (column, descending) pairs; ties go by key, ascending."""
+
+
+class _WorldCache:
+    """Values computed once per world (its layout) and key; past ``size`` entries the least recently used go.
+
+    The base never changes under a world, so what is read from it alone (never from an overlay)
+    holds for every episode of the world. Each entry holds the layout, so its id is not reused.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[Any, ...], tuple[Layout, Any]] = OrderedDict()
+
+    def get(self, ctx: ToolContext, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The value for ``key`` in the world of ``ctx``, computed (outside the lock) when missing."""
+        layout = ctx.state.layout
+        full = (id(layout), *key)
+        with self._lock:
+            kept = self._kept.get(full)
+            if kept is not None and kept[0] is layout:
+                self._kept.move_to_end(full)
+                return kept[1]
+        value = compute()
+        with self._lock:
+            self._kept[full] = (layout, value)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return value
+
+
+_orders = _WorldCache(ORDERS_KEPT)
+_maps = _WorldCache(8)
+
+
+def _base_order(ctx: ToolContext, order: Order) -> list[tuple[Any, ...]]:
+    """``(key, rowid, *sort values)`` of each visible base ticket, sorted by ``order`` then key.
+
+    Sorting every visible ticket costs its as-of columns for each (~15 ms on titanium at its
+    median cutoff): each ordering is sorted once per world and cutoff, and a page walks it.
+    """
+    return cast(
+        list[tuple[Any, ...]],
+        _orders.get(
+            ctx,
+            (ctx.state.scope.cutoff, order),
+            lambda: [tuple(r) for r in ctx.state.query(_base_sql(ctx, order))],
+        ),
+    )
+
+
+def _base_rowids(ctx: ToolContext) -> dict[str, int]:
+    """Every base ticket's key -> its rowid (the sidecar's short columns are read by rowid)."""
+    return cast(
+        dict[str, int],
+        _maps.get(
+            ctx,
+            ("rowids",),
+            lambda: {r[0]: r[1] for r in ctx.state.query('SELECT id, rowid FROM main."ticket"')},
+        ),
+    )
+
+
+def _comment_tickets(ctx: ToolContext, comments: list[str]) -> dict[str, str]:
+    """The ticket of each of these visible comments.
+
+    A base comment's ticket never changes (no tool moves a comment), so they are read once per
+    world; the overlay's comments are looked up in the episode's view.
+    """
+    owners = cast(
+        dict[str, str],
+        _maps.get(
+            ctx,
+            ("comment tickets",),
+            lambda: {r[0]: r[1] for r in ctx.state.query('SELECT id, ticket_id FROM main."ticket_comment"')},
+        ),
+    )
+    changed = {r[0] for r in ctx.state.query('SELECT id FROM ov."ticket_comment"')}
+    out = {c: owners[c] for c in comments if c in owners and c not in changed}
+    rest = [c for c in comments if c not in out]
+    if rest:  # two columns of the comments, not whole rows: bodies run to pages of logs
+        marks = ", ".join("?" for _ in rest)
+        sql = f"SELECT id, ticket_id FROM ticket_comment WHERE id IN ({marks})"
+        out.update({r[0]: r[1] for r in ctx.state.query(sql, rest)})
+    return out
+
+
+def _base_source(ctx: ToolContext, table: str) -> tuple[str, set[str]]:
+    """The episode's ticket view's first arm without its overlay conditions, from ``table`` as ``b``.
+
+    The FROM clause (the base row, joined to its as-of span for the cutoff, as
+    :mod:`workgym.world.views` writes it) and the columns read from the span.
+    """
+    cutoff = ctx.state.scope.cutoff
+    if cutoff is None:
+        return f"{table} AS b", set()
+    at = sql_literal(cutoff)
+    return (
+        f'{table} AS b CROSS JOIN fts."{AS_OF_TABLE}" AS h ON h.ticket_id = b."id" '
+        f"AND h.until > {at} AND h.since <= {at}",
+        set(AS_OF_COLUMNS),
+    )
+
+
+def _base_sql(ctx: ToolContext, order: Order) -> str:
+    """Every visible base ticket (none of the overlay's) as ``(key, rowid, *order's values)``, sorted."""
+    source, as_of = _base_source(ctx, 'main."ticket"')
+    cols = [f'{"h" if col in as_of else "b"}."{col}"' for col, _ in order]
+    conds = " AND ".join([*visible(SPEC["ticket"], ctx.state.scope, "b"), "1"])
+    sort = ", ".join(f"{c} {'DESC' if desc else 'ASC'}" for c, (_, desc) in zip(cols, order, strict=True))
+    return f'SELECT b."id", b.rowid, {", ".join(cols)} FROM {source} WHERE {conds} ORDER BY {sort}, b."id"'
+
+
+_LONG_COLUMN = re.compile(r"\bt\.(?:summary|description|locator)\b")
+
+
+def _probe_sql(ctx: ToolContext, where: str) -> str | None:
+    """A query of the visible base tickets among the rowids of a JSON array that pass ``where`` (on ``t``).
+
+    Read from the sidecar's copy of the tickets' short columns and their as-of spans, each
+    ticket one rowid seek, as the view shows a base ticket; when the filter reads a long column
+    (``summary ~``), None: the ticket view is asked instead, by keys.
+    """
+    if _LONG_COLUMN.search(where):
+        return None
+    source, as_of = _base_source(ctx, f'fts."{columns_table("ticket")}"')
+    cols = ", ".join(
+        f'{"h" if c in as_of else "b"}."{c}" AS "{c}"'
+        for c in ctx.state.layout.columns["ticket"]
+        if c not in ("summary", "description", "locator")
+    )
+    conds = " AND ".join([*visible(SPEC["ticket"], ctx.state.scope, "b"), "1"])
+    return (
+        f"SELECT t.id FROM (SELECT b.rowid AS row_id, {cols} FROM {source} WHERE {conds}) AS t "
+        f"WHERE t.row_id IN (SELECT value FROM json_each(?)) AND {where}"
+    )
+
+
+class _Filter:
+    """Which tickets of a list pass a compiled filter, as the episode's ticket view shows them.
+
+    A base ticket the overlay neither replaced nor deleted is tested on the sidecar's short
+    columns by rowid (no page of its description is read); the others through the view.
+    """
+
+    def __init__(self, ctx: ToolContext, compiled: Compiled) -> None:
+        self.ctx, self.compiled = ctx, compiled
+        self._probe: str | None = None
+        self._replaced: set[str] | None = None
+        self._rowids: dict[str, int] = {}
+
+    @property
+    def replaced(self) -> set[str]:
+        """The keys the overlay changed, added or deleted (read when first needed)."""
+        if self._replaced is None:
+            rows = self.ctx.state.query(
+                'SELECT id FROM ov."ticket" UNION ALL SELECT key FROM ov."ticket__deleted"'
+            )
+            self._replaced = {r[0] for r in rows}
+            self._probe = _probe_sql(self.ctx, self.compiled.where)
+            self._rowids = _base_rowids(self.ctx)
+        return self._replaced
+
+    def passing(self, keys: list[str]) -> set[str]:
+        """The keys among ``keys`` of visible tickets that pass the filter."""
+        replaced, where, params = self.replaced, self.compiled.where, self.compiled.params
+        probe, base, others = self._probe, [], keys
+        if probe is not None:
+            base = [k for k in keys if k not in replaced and k in self._rowids]
+            others = [k for k in keys if k in replaced or k not in self._rowids]
+        passed: set[str] = set()
+        if base and probe is not None:
+            rowids = "[" + ",".join(str(self._rowids[k]) for k in base) + "]"
+            passed.update(r[0] for r in self.ctx.state.query(probe, [rowids, *params]))
+        if others:  # a list of literals, which SQLite pushes into the view (a parameter list it does not)
+            sql = f"SELECT t.id FROM ticket AS t WHERE t.id IN ({_keys_sql(others)}) AND {where}"
+            passed.update(r[0] for r in self.ctx.state.query(sql, params))
+        return passed
+
+
+def _precedes(a: tuple[Any, ...], b: tuple[Any, ...], order: Order) -> bool:
+    """Whether ticket ``a`` sorts before ``b``, both ``(key, rowid, *values)``.
+
+    Python orders strings by code point, as SQLite's BINARY collation orders their UTF-8 bytes.
+    """
+    for i, (_, desc) in enumerate(order, 2):
+        if a[i] != b[i]:
+            return bool(a[i] > b[i]) if desc else bool(a[i] < b[i])
+    return bool(a[0] < b[0])
+
+
+def _keys_sql(keys: list[str]) -> str:
+    """Keys as a list of SQL literals."""
+    return ", ".join(sql_literal(k) for k in keys)
+
+
+def _shown(ctx: ToolContext, keys: list[str]) -> list[sqlite3.Row]:
+    """The ticket view's rows of these keys, in their order (only a page of them: rows are wide)."""
+    if not keys:
+        return []
+    rows = {
+        r["id"]: r for r in ctx.state.query(f"SELECT * FROM ticket AS t WHERE t.id IN ({_keys_sql(keys)})")
+    }
+    return [rows[k] for k in keys]
+
+
+def _ordered_page(
+    ctx: ToolContext, compiled: Compiled, order: Order, page: int, among: set[str] | None = None
+) -> list[sqlite3.Row] | None:
+    """The page's tickets (and one more) in ``order``, found by walking the base order; None when too costly.
+
+    Equal to ``SELECT * FROM ticket AS t WHERE <filter> ORDER BY <order>, t.id LIMIT 21 OFFSET ...``:
+    base tickets are tested against the filter a chunk at a time, best first; the overlay's
+    tickets (new or changed) that pass it are merged in by their own values, and the base
+    tickets they replace or that were deleted are left out. None when the page is not filled
+    after :data:`WALK_MIN` tickets (or :data:`WALK_DEPTH` times the page's depth): sorting the
+    filter's tickets in SQL then costs less than walking on. With ``among``, the keys outside
+    which the filter keeps no ticket (a text clause's hits), only those are walked, to the end
+    if need be: a few hundred at most.
+    """
+    skip, want = (page - 1) * PAGE, PAGE + 1
+    base = _base_order(ctx, order)
+    budget = max(WALK_MIN, WALK_DEPTH * (skip + want))
+    if among is not None:
+        base, budget = [r for r in base if r[0] in among], len(base)
+    elif budget >= WALK_SHARE * len(base):
+        return None
+    test = _Filter(ctx, compiled)
+    own: list[tuple[Any, ...]] = []
+    if test.replaced:
+        cols = ", ".join(f'o."{col}"' for col, _ in order)
+        changed = [
+            (r[0], -1, *r[1:]) for r in ctx.state.query(f'SELECT o."id", {cols} FROM ov."ticket" AS o')
+        ]
+        kept = test.passing([r[0] for r in changed])
+        for row in sorted((r for r in changed if r[0] in kept), key=lambda r: r[0]):
+            at = len(own)  # insertion by the order: the overlay holds a handful of tickets
+            while at > 0 and _precedes(row, own[at - 1], order):
+                at -= 1
+            own.insert(at, row)
+    found: list[str] = []
+    pos, size, probed = 0, skip + want + PAGE // 2, 0
+    while len(found) < skip + want and pos < len(base):
+        if probed >= budget:
+            return None
+        chunk = [r for r in base[pos : pos + size] if r[0] not in test.replaced]
+        probed += len(chunk)
+        passed = test.passing([r[0] for r in chunk]) if chunk else set()
+        for row in chunk:
+            if row[0] in passed:
+                while own and _precedes(own[0], row, order):
+                    found.append(own.pop(0)[0])
+                found.append(row[0])
+        pos, size = pos + size, size * 2
+    found += [r[0] for r in own]
+    return _shown(ctx, found[skip : skip + want])
 
 
 @tool("tracker")
@@ -233,7 +513,12 @@ def search_tickets(ctx: ToolContext, jql: str = "", page: int = 1) -> str:
         final = depth >= TEXT_HITS and comments
         if compiled.order or not compiled.text:
             if search.complete or final:
-                order = compiled.order or [("updated", True)]
+                order = tuple(compiled.order or [("updated", True)])
+                among = {k for keys in search.found.values() for k in keys} if compiled.bound else None
+                walked = _ordered_page(ctx, compiled, order, page, among)
+                if walked is not None:
+                    rows = walked
+                    break
                 order_sql = ", ".join(f"t.{col} {'DESC' if desc else 'ASC'}" for col, desc in order)
                 rows = ctx.state.query(
                     f"SELECT * FROM ticket AS t WHERE {compiled.where} ORDER BY {order_sql}, t.id "
