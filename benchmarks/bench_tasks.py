@@ -5,8 +5,10 @@ of ``generate_tasks(n=1000)`` end to end (draft, validate, deduplicate, split), 
 of the same drafts two ways in the same process: ours (one episode per cutoff, persona and tool
 set, from a pool, reset between the oracle, noop and plausible-wrong runs) and a baseline that
 opens a new episode for every draft, as a harness without an episode pool would. The ratio is the figure to compare.
+With ``--workers N`` (N > 1), also ``generate_tasks(n, workers=N)`` beside it: its time, and that its
+tasks are the one-process run's, byte for byte.
 
-    python benchmarks/bench_tasks.py [--data ../shared/data] [--n 1000]
+    python benchmarks/bench_tasks.py [--data ../shared/data] [--n 1000] [--workers 2]
 """
 
 from __future__ import annotations
@@ -45,11 +47,20 @@ def timed_validation(validator: Validator, items: list[Draft]) -> tuple[float, i
     return time.perf_counter() - started, kept
 
 
-def measure(name: str, db: Path, n: int) -> None:
+def measure(name: str, db: Path, n: int, workers: int = 1) -> None:
     world = World.open(db)
     started = time.perf_counter()
     tasks, report = generate_tasks(world, n=n, seed=0)
     total = time.perf_counter() - started
+    if workers > 1:
+        started = time.perf_counter()
+        shared, _ = generate_tasks(world, n=n, seed=0, workers=workers)
+        parallel = time.perf_counter() - started
+        same = [t.to_dict() for t in shared] == [t.to_dict() for t in tasks]
+        print(
+            f"\n{name}: {workers} workers {parallel:.1f} s, one process {total:.1f} s ({total / parallel:.2f}x)"
+        )
+        assert same, "worker processes gave other tasks"
     items = drafts(world, n)
     ours, kept = timed_validation(Validator(world), items)
     base, kept_base = timed_validation(FreshEpisodes(world), items)
@@ -67,10 +78,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="also time generate_tasks(workers=N)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for name, db in workspaces(Path(tmp), args.data):
-            measure(name, db, min(args.n, 150) if name == "sample" else args.n)
+            measure(name, db, min(args.n, 150) if name == "sample" else args.n, args.workers)
     return 0
 
 

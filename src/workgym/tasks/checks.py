@@ -192,7 +192,10 @@ class Scorer:
         hit = any(named(normalize(a), said) for a in check.aliases)
         if not hit:
             return False, f"does not name {check.expected}"
-        others = [pid for name, pid in self._names if pid != check.expected and named(name, said)]
+        # ``name in said`` first: most names are nowhere in the answer, and a substring test is cheap.
+        others = [
+            pid for name, pid in self._names if name in said and pid != check.expected and named(name, said)
+        ]
         others += [c for c in check.choices if named(normalize(c), said)]
         if others:
             return False, f"names {check.expected} but also {sorted(set(others))[:5]}"

@@ -5,16 +5,20 @@
     tasks, report = generate_tasks(World.open("anon.db"), n=1000, seed=0)
     write_tasks(tasks, Path("tasks.jsonl"))
 
-The same world, ``n``, seed and families give the same tasks, in the same order, byte for byte.
+The same world, ``n``, seed and families give the same tasks, in the same order, byte for byte,
+with any number of ``workers`` (processes that validate contiguous runs of the drafts, their
+outcomes taken back in the drafts' order).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,7 @@ from workgym import jsonl
 from workgym.tasks.checks import normalize
 from workgym.tasks.families import FAMILIES, SHARES, Draft, Gen
 from workgym.tasks.model import Task, canonical_json
-from workgym.tasks.validate import Validator
+from workgym.tasks.validate import Outcome, Validator
 from workgym.world import World
 
 OVERDRAW = 1.6
@@ -90,6 +94,7 @@ def generate_tasks(
     test_share: float = 0.2,
     progress: Callable[[int, int], None] | None = None,
     level: Mapping[str, int] | None = None,
+    workers: int = 1,
 ) -> tuple[list[Task], Report]:
     """Draft, validate, deduplicate and split about ``n`` tasks.
 
@@ -104,6 +109,7 @@ def generate_tasks(
         level: floors on the difficulty features, by knob (see :data:`LEVEL_FEATURES`); the
             generators aim for them (a distractor count, longer lists) and tasks under a floor
             are dropped.
+        workers: processes that validate drafts (1: in this process); the tasks are the same.
 
     Raises:
         ValueError: an unknown family or difficulty knob.
@@ -129,11 +135,10 @@ def generate_tasks(
             drafts += made
     finally:
         g.close()
-    validator = Validator(world)
     valid: dict[str, list[Task]] = defaultdict(list)
+    outcomes = _outcomes(world, drafts, workers)
     try:
-        for done, draft in enumerate(drafts, 1):
-            outcome = validator.validate(draft)
+        for done, (draft, outcome) in enumerate(zip(drafts, outcomes, strict=True), 1):
             under = below_level(outcome.task, level) if outcome.task is not None and level else None
             if under is not None:
                 report.dropped[(draft.family, f"under the level ({under})")] += 1
@@ -145,7 +150,7 @@ def generate_tasks(
             if progress is not None:
                 progress(done, len(drafts))
     finally:
-        validator.close()
+        outcomes.close()  # the validator, or the worker processes
     unique = _dedupe(valid, report)
     picked = _balance(unique, quota, n)
     tasks = assign_splits(picked, splits, test_share, seed)
@@ -154,6 +159,43 @@ def generate_tasks(
         report.splits[t.split] += 1
     report.seconds = time.perf_counter() - started
     return tasks, report
+
+
+CHUNKS_PER_WORKER = 4
+"""Runs of drafts per worker process: contiguous, so a run's drafts share episodes as in one process."""
+
+_worker_validator: Validator | None = None
+
+
+def _start_worker(path: str) -> None:
+    global _worker_validator
+    _worker_validator = Validator(World.open(path))
+
+
+def _validate_run(drafts: Sequence[Draft]) -> list[Outcome]:
+    if _worker_validator is None:
+        raise RuntimeError("the worker process was not started with _start_worker")
+    return [_worker_validator.validate(d) for d in drafts]
+
+
+def _outcomes(world: World, drafts: Sequence[Draft], workers: int) -> Generator[Outcome, None, None]:
+    """Each draft's validation, in the drafts' order: here, or in ``workers`` processes."""
+    if workers <= 1 or len(drafts) < 2 * workers:
+        validator = Validator(world)
+        try:
+            yield from (validator.validate(d) for d in drafts)
+        finally:
+            validator.close()
+        return
+    size = max(1, math.ceil(len(drafts) / (workers * CHUNKS_PER_WORKER)))
+    runs = [drafts[i : i + size] for i in range(0, len(drafts), size)]
+    # spawn, not fork: a forked worker would inherit this process's open SQLite connections.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(str(world.path),)
+    ) as pool:
+        for outcomes in pool.map(_validate_run, runs):
+            yield from outcomes
 
 
 def _dedupe(valid: dict[str, list[Task]], report: Report) -> dict[str, list[Task]]:

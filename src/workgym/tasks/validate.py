@@ -6,7 +6,9 @@ For each draft, in an episode at its cutoff and as its persona:
    task's state checks (per field; ids, times and free text left out; a ticket's history rows
    follow from its fields) and its footprint (``no_collateral``). The task must score 1.0.
 2. **noop**: nothing done; it must score 0.0 (the tau2-bench failure where doing nothing passes).
-3. **plausible-wrong**: the gold actions aimed at a distractor; it must score 0.0.
+3. **plausible-wrong**: the gold actions aimed at a distractor; it must score 0.0. Where its
+   actions share their first :data:`FORK_PREFIX` or more with the gold (a composed task's do), it
+   starts from a fork of the oracle's episode taken after them instead of replaying them.
 
 A draft that fails is dropped and counted by reason. Episodes are reused across drafts with the
 same cutoff, persona and tools (reset costs nothing); clarify drafts get their own, with their
@@ -55,6 +57,11 @@ SIDE_EFFECTS = frozenset({"ticket_event"})
 LIMITS = Limits(max_steps=200, max_seconds=3600)
 """Validation's limits: the gold actions must never be cut off."""
 
+FORK_PREFIX = 4
+"""Calls the plausible-wrong actions must share with the gold, from the start, for the wrong run
+to start from a fork of the oracle's episode after them rather than replay them (a fork opens a
+new state, which costs about what a few calls do; a composed task's wrong actions share ~10)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -82,6 +89,16 @@ def _gives_away(task: Task) -> bool:
 def run_calls(env: TaskEnv | Episode, calls: Sequence[Call]) -> list[str]:
     """Run calls in order in a task environment (or a bare episode); the error texts of those that failed."""
     return [obs.text for obs in (env.step(c.to_dict()) for c in calls) if obs.info.get("error")]
+
+
+def shared_prefix(gold: Sequence[Call], wrong: Sequence[Call]) -> int:
+    """How many calls the wrong actions share with the gold, from the first on."""
+    n = 0
+    for a, b in zip(gold, wrong, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
 
 
 def derived_checks(diff: StateDiff) -> list[Check]:
@@ -171,10 +188,19 @@ class Validator:
             env = self.env(task)
         except ValueError as exc:
             return Outcome(None, f"no episode ({str(exc)[:40]})")
+        # The wrong run replays the calls it shares with the gold: from a fork taken after them in
+        # the oracle's run instead, where they are many (the same seed and calls: the same state).
+        # Not with a user, whose answers the fork would share.
+        shared = shared_prefix(task.gold, task.wrong) if not task.user else 0
+        forked: TaskEnv | None = None
         try:
-            failed = run_calls(
-                env.episode, task.gold
-            )  # the draft's checks are not final: nothing to score yet
+            # The draft's checks are not final: nothing to score yet.
+            if shared >= FORK_PREFIX:
+                failed = run_calls(env.episode, task.gold[:shared])
+                forked = env.fork()
+                failed += run_calls(env.episode, task.gold[shared:])
+            else:
+                failed = run_calls(env.episode, task.gold)
             if failed:
                 return Outcome(None, "a gold action failed")
             diff = env.episode.state_diff()
@@ -185,7 +211,8 @@ class Validator:
             checks = (*task.checks, *derived, footprint(diff))
             if not any(c.gate and c.kind != "no_collateral" for c in checks):
                 return Outcome(None, "nothing to check")
-            env = env.with_task(replace(task, checks=checks))  # the checks the oracle's own run implies
+            final = replace(task, checks=checks)  # the checks the oracle's own run implies
+            env = env.with_task(final)
             if env.score().reward != 1.0:
                 return Outcome(None, "oracle scores below 1")
             env.reset(seed=0)
@@ -193,13 +220,24 @@ class Validator:
                 return Outcome(None, "noop passes")
             if not env.task.wrong:
                 return Outcome(None, "no plausible-wrong actions")
-            env.reset(seed=0)
-            run_calls(env, env.task.wrong)
-            if env.score().reward != 0.0:
+            if forked is not None:
+                wrong, forked = forked.with_task(final), None
+                try:
+                    run_calls(wrong, final.wrong[shared:])
+                    reward = wrong.score().reward
+                finally:
+                    wrong.close()
+            else:
+                env.reset(seed=0)
+                run_calls(env, env.task.wrong)
+                reward = env.score().reward
+            if reward != 0.0:
                 return Outcome(None, "plausible-wrong passes")
             return Outcome(env.task.with_id(), "ok")
         finally:
             env.close()
+            if forked is not None:
+                forked.close()
 
     def close(self) -> None:
         """Close the pooled episodes."""
@@ -215,4 +253,5 @@ __all__ = [
     "derived_checks",
     "features",
     "run_calls",
+    "shared_prefix",
 ]

@@ -59,6 +59,9 @@ OPEN_STATUSES = (
 """Statuses that count as open work when a family asks about open tickets."""
 
 _TICKET_KEY = re.compile(r"\b[A-Z][A-Z0-9_]+-[0-9]+\b")
+_WORD4 = re.compile(r"[A-Za-z]{4,}")
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+"""SQLite's ``lower()`` without ICU: ASCII letters only."""
 
 _STOP = frozenset(
     [
@@ -163,6 +166,10 @@ class Gen:
         self.rng = random.Random(seed)
         self.ep: Episode = world.episode()
         self._titles: dict[str, str | None] | None = None
+        self._tickets: list[sqlite3.Row] | None = None  # the observer's ticket view, in its scan order
+        self._lowered: list[str] = []  # their summaries as SQLite's lower() gives them (ASCII only)
+        self._containing: dict[str, list[int]] = {}  # a word: the tickets whose lowered summary has it
+        self._summary_words: dict[int, frozenset[str]] = {}  # a ticket: its summary's words, lowered
 
     def close(self) -> None:
         """Release the observer episode."""
@@ -314,22 +321,30 @@ class Gen:
 
     def similar_tickets(self, ticket_id: str, summary: str, n: int = 5) -> list[sqlite3.Row]:
         """Other tickets whose summaries share words with this one, most alike first (distractors)."""
-        mine = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", summary)} - _STOP
+        # What ``SELECT * FROM ticket WHERE id != ? AND (lower(summary) LIKE '%w%' OR ...) LIMIT 400``
+        # returns, most alike first, without a scan per call: the view is read once (the observer
+        # never writes), each word's matches once, and each summary's words once.
+        mine = {w.lower() for w in _WORD4.findall(summary)} - _STOP
         if not mine:
             return []
-        like = " OR ".join("lower(summary) LIKE ?" for _ in mine)
-        found = self.rows(
-            f"SELECT * FROM ticket WHERE id != ? AND ({like}) LIMIT 400",
-            (ticket_id, *[f"%{w}%" for w in sorted(mine)]),
-        )
-        scored = sorted(
-            found,
-            key=lambda r: (
-                -len(mine & {w.lower() for w in re.findall(r"[A-Za-z]{4,}", r["summary"])}),
-                r["id"],
-            ),
-        )
-        return scored[:n]
+        if self._tickets is None:
+            self._tickets = self.rows("SELECT * FROM ticket")
+            self._lowered = [(r["summary"] or "").translate(_ASCII_LOWER) for r in self._tickets]
+        tickets = self._tickets
+        hits: set[int] = set()
+        for w in mine:
+            if w not in self._containing:
+                self._containing[w] = [i for i, s in enumerate(self._lowered) if w in s]
+            hits.update(self._containing[w])
+        found = [i for i in sorted(hits) if tickets[i]["id"] != ticket_id][:400]
+
+        def words(i: int) -> frozenset[str]:
+            if i not in self._summary_words:
+                self._summary_words[i] = frozenset(w.lower() for w in _WORD4.findall(tickets[i]["summary"]))
+            return self._summary_words[i]
+
+        scored = sorted(found, key=lambda i: (-len(mine & words(i)), tickets[i]["id"]))
+        return [tickets[i] for i in scored[:n]]
 
 
 def evidence(kind: str, record_id: str, why: str) -> Evidence:

@@ -75,6 +75,34 @@ def join(parts: Sequence[Part]) -> tuple[list[Call], list[Call], list[Check], li
     return gold, wrong, checks, found
 
 
+def _composed(
+    parts: Sequence[Part],
+    ask: str,
+    *,
+    entity: str,
+    persona: str,
+    hops: int,
+    policy: str,
+    distractors: int = 1,
+) -> Draft:
+    """The draft of parts done in order under the policy (its state checks are the parts' own)."""
+    gold, wrong, checks, found = join(parts)
+    return Draft(
+        family="compose",
+        instruction=ask,
+        gold=gold,
+        wrong=wrong,
+        checks=checks,
+        evidence=found,
+        entity=entity,
+        persona=persona,
+        hops=hops,
+        distractors=distractors,
+        derive_changes=False,
+        policy=policy,
+    )
+
+
 class _Context:
     """What the generators share within one run: the policy, a word index of summaries, episodes."""
 
@@ -308,7 +336,6 @@ def _handover(cx: _Context, budget: int) -> list[Draft]:
         meet = _meeting(
             lead, [leaver, taker], slot, f"{project} handover: {g.name(leaver)} to {g.name(taker)}"
         )
-        gold, wrong, checks, found = join([find, move, tell, meet])
         ask = g.pick(
             f"{g.name(leaver)} is leaving the {project} project. Do the handover of their open tickets "
             "there as our policy says.",
@@ -318,17 +345,12 @@ def _handover(cx: _Context, budget: int) -> list[Draft]:
             "theirs there, the mails and the meeting, by the book.",
         )
         drafts.append(
-            Draft(
-                family="compose",
-                instruction=ask,
-                gold=gold,
-                wrong=wrong,
-                checks=checks,
-                evidence=found,
+            _composed(
+                [find, move, tell, meet],
+                ask,
                 entity=leaver,
                 persona=lead,
                 hops=3,
-                derive_changes=False,
                 policy=policy.text(["handover", "notify", "meeting"], [project], g.name),
             )
         )
@@ -454,7 +476,6 @@ def _priority(cx: _Context, budget: int) -> list[Draft]:
             parts.append(_meeting(persona, [lead], slot, f"Priority review: {', '.join(theirs)}"))
         if not booked:
             continue
-        gold, wrong, checks, found = join(parts)
         ask = g.pick(
             f"These need priority {target} because {reason}: {_listing(names)}. Get it done within the policy.",
             f"Because {reason}, {_listing(names)} should be {target}. Handle it as the policy says.",
@@ -462,18 +483,13 @@ def _priority(cx: _Context, budget: int) -> list[Draft]:
         )
         projects = {cx.tickets[x]["project"] for x in keys}
         drafts.append(
-            Draft(
-                family="compose",
-                instruction=ask,
-                gold=gold,
-                wrong=wrong,
-                checks=checks,
-                evidence=found,
+            _composed(
+                parts,
+                ask,
                 entity=keys[0],
                 persona=persona,
                 hops=2,
                 distractors=distractors,
-                derive_changes=False,
                 policy=policy.text(["priority"], projects, g.name),
             )
         )
@@ -571,7 +587,6 @@ def _cite_commits(cx: _Context, budget: int) -> list[Draft]:
                     evidence=[evidence("person", lead, "leads the project")],
                 )
             )
-        gold, wrong, checks, found = join(parts)
         ask = g.pick(
             f"For each of these tickets, find the most recent commit that mentions it and cite that commit "
             f"(its sha) in a comment on the ticket, then report as the policy says: {_listing(names)}.",
@@ -581,18 +596,13 @@ def _cite_commits(cx: _Context, budget: int) -> list[Draft]:
             "on each ticket and send the summary the policy calls for.",
         )
         drafts.append(
-            Draft(
-                family="compose",
-                instruction=ask,
-                gold=gold,
-                wrong=wrong,
-                checks=checks,
-                evidence=found,
+            _composed(
+                parts,
+                ask,
                 entity=keys[0],
                 persona=persona,
                 hops=2,
                 distractors=distractors,
-                derive_changes=False,
                 policy=cx.policy.text(["report"], {cx.tickets[x]["project"] for x in keys}, g.name),
             )
         )

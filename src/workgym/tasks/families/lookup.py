@@ -14,6 +14,8 @@ words in the title) whose answer differs, and answers with that record's value.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from workgym.tasks.families.base import Draft, Gen, evidence, submit
 from workgym.tasks.model import Call, Check
 
@@ -107,17 +109,20 @@ def _authors(g: Gen, budget: int, table: str, title: str, who: str, ask: tuple[s
     by_author: dict[str, list[str]] = {}
     for r in rows:
         by_author.setdefault(r["who"], []).append(r["id"])
+    # Counted and split once, not once per candidate: the same answers, in linear time.
+    heads = Counter(x["title"].split("\n", 1)[0].strip() for x in rows)
+    people = [(x, set(x["title"].lower().split())) for x in rows if g.is_person(x["who"])]
     for r in g.sample(rows, budget * 3):
         head = r["title"].split("\n", 1)[0].strip()
         if len(drafts) >= budget or len(head) < 12 or not g.is_person(r["who"]):
             continue
-        if sum(1 for x in rows if x["title"].split("\n", 1)[0].strip() == head) != 1:
+        if heads[head] != 1:
             continue
-        others = [x for x in rows if x["who"] != r["who"] and g.is_person(x["who"])]
+        others = [(x, said) for x, said in people if x["who"] != r["who"]]
         if not others:
             continue
         words = set(g.words(head, 8).lower().split())
-        other = max(others, key=lambda x: (len(words & set(x["title"].lower().split())), x["id"]))
+        other = max(others, key=lambda o: (len(words & o[1]), o[0]["id"]))[0]
         read, arg = {
             "commit": ("get_commit", "sha"),
             "email": ("read_email_thread", "email_id"),

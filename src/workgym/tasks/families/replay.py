@@ -47,6 +47,7 @@ def _done_statuses(g: Gen, project: str) -> list[str]:
 def _close_out(g: Gen, budget: int) -> list[Draft]:
     """A commit cited a ticket; then the ticket was resolved or moved on."""
     drafts: list[Draft] = []
+    done_in: dict[str, list[str]] = {}  # a project's done statuses (the stored base: asked once each)
     cited = g.rows(
         'SELECT MIN(r.dst_id) AS ticket, c.id AS sha, c.message, c.committed FROM main.ref r JOIN main."commit" c '
         "ON c.id = r.src_id WHERE r.src_kind = 'commit' AND r.dst_kind = 'ticket' AND r.dst_id IS NOT NULL "
@@ -70,7 +71,9 @@ def _close_out(g: Gen, budget: int) -> list[Draft]:
             when, persona, want = event[0]["created"], event[0]["author"], {"status": event[0]["to_value"]}
             gold_args = {"status": event[0]["to_value"]}
         elif not has_history and t["resolved"] > ref["committed"] and t["resolution"]:
-            done = _done_statuses(g, t["project"])
+            if t["project"] not in done_in:
+                done_in[t["project"]] = _done_statuses(g, t["project"])
+            done = list(done_in[t["project"]])
             if t["status"] not in done:
                 continue
             when, persona = t["resolved"], t["assignee"]
