@@ -698,17 +698,25 @@ def _tasks(
     frontier: tuple[Path, float, float] | None = None,
     force: bool = False,
     level: dict[str, int] | None = None,
+    harder: tuple[list[Path], str | None] | None = None,
+    workers: int = 1,
 ) -> None:
     from dataclasses import replace
 
     from workgym.tasks import generate_tasks, write_tasks
     from workgym.tasks.calibrate import Calibration
     from workgym.tasks.calibrate import frontier as frontier_of
+    from workgym.tasks.generate import assign_splits
     from workgym.tasks.review import review
     from workgym.world import World
 
     md = out.with_suffix(".md")
-    claim([(out, TASKS), (md, REVIEW)], inputs=[workspace, frontier[0] if frontier else None], force=force)
+    fitted = out.with_suffix(".difficulty.json")  # with --harder-than: the fit behind the choice
+    outputs = [(out, TASKS), (md, REVIEW), *([(fitted, DIFFICULTY)] if harder else [])]
+    runs_read = [p for r in harder[0] for p in _run_files(r)] if harder else []
+    claim(outputs, inputs=[workspace, frontier[0] if frontier else None, *runs_read], force=force)
+    # the runs are read before the long part, so that a bad run folder stops it at once
+    fitted_runs = _fit_runs(*harder) if harder is not None else None
     world = World.open(workspace)
     with Progress(
         TextColumn("[bold]validating[/]"),
@@ -727,6 +735,7 @@ def _tasks(
             test_share=test_share,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
             level=level,
+            workers=workers,
         )
     if frontier is not None:
         path, low, high = frontier
@@ -740,10 +749,31 @@ def _tasks(
             f"frontier: {len(tasks)} of {before} tasks are solved {low:.0%}-{high:.0%} of the time by "
             f"{calibration.strongest} ({path})"
         )
+    fit_file = None
+    if fitted_runs is not None:
+        kept, fit_file = _harder_than(tasks, *fitted_runs, show=False)
+        step = _next_level(*fitted_runs, level or {}) if len(kept) < n // 4 else None
+        if step is not None:  # few are beyond the agent: draft the next level up once, and choose again
+            console.print(f"{len(kept)} kept of {len(tasks)}: drafting at the next level up ({step})")
+            more, _ = generate_tasks(
+                world,
+                n=n,
+                seed=seed,
+                families=families,
+                splits=splits,
+                test_share=test_share,
+                level=step,
+                workers=workers,
+            )
+            seen = {t.id for t in tasks}
+            tasks = assign_splits([*tasks, *(t for t in more if t.id not in seen)], splits, test_share, seed)
+        tasks, fit_file = _harder_than(tasks, *fitted_runs)
     text = review(world, tasks)
     with Staged() as stage:  # the tasks and their review replace the old ones together
         write_tasks(tasks, stage.path(out))
         stage.path(md).write_text(text, encoding="utf-8")
+        if fit_file is not None:
+            stage.path(fitted).write_text(fit_file, encoding="utf-8")
     table = Table("family", "drafts", "validated", "kept", *splits, title="tasks")
     for family in report.drafts:
         kept = [t for t in tasks if t.family == family]
@@ -751,7 +781,7 @@ def _tasks(
             family,
             str(report.drafts[family]),
             str(report.validated[family]),
-            str(report.kept[family]),
+            str(len(kept)),  # after --frontier or --harder-than, what is left of report.kept
             *(str(sum(t.split == s for t in kept)) for s in splits),
         )
     console.print(table)
@@ -764,6 +794,77 @@ def _tasks(
         f"the noop and plausible-wrong agents (0.0); {multi:.0%} span 2+ sources, {replay:.0%} replay real history"
     )
     console.print(f"wrote {out} and {md} (a review of a sample, with the evidence behind each)")
+    if fit_file is not None:
+        console.print(f"wrote {fitted} (the runs' Rasch fit and the difficulty model behind the choice)")
+
+
+def _fit_runs(runs: list[Path], agent: str | None) -> tuple[Any, str]:
+    """The runs' Rasch fit and difficulty model (:func:`workgym.tasks.frontier.fit_frontier`), and whose step it is."""
+    from workgym.rollout import load_trajectories, run_tasks
+    from workgym.tasks import Task
+    from workgym.tasks.frontier import fit_frontier
+
+    trajectories, ran = [], {}
+    for r in runs:
+        if not (r / "trajectories.jsonl").is_file():
+            raise _fail(f"{r} is not a run folder with trajectories (`workgym run ... -o {r}` writes one)")
+        trajectories += load_trajectories(r / "trajectories.jsonl")
+        ran.update({k: Task.from_dict(v) for k, v in run_tasks(r).items()})
+    fitted = fit_frontier(trajectories, ran)
+    who = agent or fitted.calibration.strongest
+    if who not in fitted.calibration.abilities:
+        names = ", ".join(sorted(fitted.calibration.abilities))
+        raise _fail(f"no agent {who!r} in the runs (oracle and noop are not fitted); agents: {names}", 2)
+    return fitted, who
+
+
+def _next_level(fitted: Any, who: str, level: dict[str, int]) -> dict[str, int] | None:
+    """The level above what the agent solves: gold longer than the longest it solved in every try."""
+    longest = max((row["longest"] for row in fitted.levels(who).values()), default=0)
+    if not longest or level.get("min_actions", 0) > longest:
+        return None  # it solved nothing (all is harder), or the floor is above it already
+    return {**level, "min_actions": longest + 1}
+
+
+def _harder_than(candidates: list[Any], fitted: Any, who: str, show: bool = True) -> tuple[list[Any], str]:
+    """The frontier loop's step: the candidates predicted harder than the runs' agent; and the fit, as JSON."""
+    from dataclasses import replace
+
+    from workgym.tasks.frontier import harder_than
+
+    who, kept = harder_than(fitted, candidates, who)
+    if not show:
+        return kept, ""
+    c = fitted.calibration
+    table = Table("family", "tried", "solved every try", "longest gold solved", title=f"what {who} solves")
+    for family, row in fitted.levels(who).items():
+        table.add_row(family, str(row["tried"]), str(row["solved_every_try"]), str(row["longest"]))
+    console.print(table)
+    r_in, r_cv = fitted.correlation, fitted.cv_correlation
+    console.print(
+        f"Rasch fit: {len(c.difficulties)} tasks, {len(c.abilities)} agents; {who}'s ability "
+        f"{c.abilities[who]:+.2f}, solved {len(fitted.solved(who))}. Difficulty model on task features: "
+        f"r = {'-' if r_in is None else f'{r_in:.2f}'} (cross-validated "
+        f"{'-' if r_cv is None else f'{r_cv:.2f}'}) with the measured difficulties"
+    )
+    new = sum(t.id not in c.observed for t in candidates)
+    mean = sum(p.success for p in kept) / len(kept) if kept else float("nan")
+    console.print(
+        f"harder than {who}: {len(kept)} of {new} new candidates are predicted harder than its ability "
+        f"and every task it solved (predicted difficulty > {fitted.threshold(who):+.2f}); "
+        f"its predicted success on them: {mean:.2f}"
+    )
+    data = fitted.to_dict()
+    data["harder_than"] = {
+        "agent": who,
+        "threshold": round(fitted.threshold(who), 4),
+        "levels": fitted.levels(who),
+        "kept": {
+            p.task.id: {"difficulty": round(p.difficulty, 4), "success": round(p.success, 4)} for p in kept
+        },
+    }
+    tasks = [replace(p.task, difficulty=round(p.difficulty, 4)) for p in kept]
+    return tasks, json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 @app.command()
@@ -800,6 +901,18 @@ def tasks(
         int,
         typer.Option("--distractors", min=0, help="Name records among at least this many look-alikes."),
     ] = 0,
+    harder_than: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--harder-than", help="Run folders: keep new tasks predicted harder than their agent; repeatable."
+        ),
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="With --harder-than: whose runs (default the strongest).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes that validate drafts; the tasks are the same.")
+    ] = 1,
     force: Force = False,
 ) -> None:
     """Mine validated tasks from a workspace: lookup, chain, aggregate, workflow, replay, clarify, compose.
@@ -807,12 +920,16 @@ def tasks(
     Writes OUT (one task per line) and OUT with .md (a review with the evidence behind each),
     replacing tasks files workgym wrote; any other file there only with --force.
     With --frontier, keeps only the tasks the strongest calibrated agent solves within --band.
+    With --harder-than, fits a Rasch model on the runs' outcomes and a difficulty model on the
+    tasks' features, and keeps the new tasks predicted harder than the agent (docs/tasks.md); the
+    fit goes to OUT with .difficulty.json.
 
     Example:
         workgym tasks anon.db -o tasks.jsonl --n 1000 --seed 0
         workgym tasks anon.db --families replay,workflow --split train,test
         workgym tasks anon.db --frontier difficulty.json --band 0.2-0.6 -o frontier.jsonl
         workgym tasks anon.db --families compose --min-actions 10 --apps 3 --distractors 2
+        workgym tasks anon.db --harder-than runs/qwen --seed 1 -o harder.jsonl
     """
     names = tuple(s.strip() for s in split.split(",") if s.strip())
     if len(names) != 2 or names[0] == names[1]:
@@ -827,9 +944,27 @@ def tasks(
         if not 0 <= low <= high <= 1:
             raise _fail(f"--band needs 0 <= LOW <= HIGH <= 1 (got {band!r})", 2)
         edge = (frontier, low, high)
+    if harder_than and frontier is not None:
+        raise _fail("--harder-than and --frontier choose tasks two ways; give one", 2)
+    if agent is not None and not harder_than:
+        raise _fail("--agent goes with --harder-than RUN_DIR", 2)
+    harder = (list(harder_than), agent) if harder_than else None
     with _errors():
         level = {"min_actions": min_actions, "hops": hops, "apps": apps, "distractors": distractors}
-        _tasks(workspace, out, n, seed, chosen, (names[0], names[1]), test_share, edge, force, level)
+        _tasks(
+            workspace,
+            out,
+            n,
+            seed,
+            chosen,
+            (names[0], names[1]),
+            test_share,
+            edge,
+            force,
+            level,
+            harder,
+            workers,
+        )
 
 
 def _agent_specs(
@@ -847,11 +982,11 @@ def _agent_specs(
     max_context: int | None = None,
     compact_tools: bool = False,
 ) -> list[Any]:
-    from workgym.agents import KINDS, AgentSpec, ModelEndpoint
+    from workgym.agents import KINDS, AgentSpec, ModelEndpoint, graded_skill
 
     specs = []
     for name in agents:
-        if name not in KINDS:
+        if name not in KINDS and graded_skill(name) is None:  # upto-N: scripted, of graded skill
             close = difflib.get_close_matches(name, KINDS, n=1)
             hint = f" Did you mean {close[0]}?" if close else ""
             raise _fail(f"unknown agent {name!r}.{hint} Agents: {', '.join(KINDS)}", 2)

@@ -12,6 +12,7 @@ from typing import Any
 
 from workgym.agents.base import POLICY, Agent, AgentError, EndpointError, Recorder, Step
 from workgym.agents.endpoint import ModelEndpoint
+from workgym.agents.graded import GradedAgent, graded_skill
 from workgym.agents.noop import NoopAgent
 from workgym.agents.openai_tools import OpenAIAgent
 from workgym.agents.oracle import OracleAgent, PartialAgent, PrivilegedAgent, WrongAgent
@@ -20,7 +21,7 @@ from workgym.agents.react import ReActAgent
 from workgym.tasks import Task
 
 KINDS = ("oracle", "noop", "random", "openai", "react", "wrong", "partial")
-"""The agents there are; openai and react need ``--model``."""
+"""The agents there are; openai and react need ``--model``. Also ``upto-N`` (:mod:`workgym.agents.graded`)."""
 
 PRIVILEGED: dict[str, type[PrivilegedAgent]] = {
     "oracle": OracleAgent,
@@ -88,7 +89,10 @@ def make_agent(spec: AgentSpec, task: Task | None = None) -> Agent:
             max_seconds=spec.max_seconds,
             max_context=spec.max_context,
         )
-    raise ValueError(f"unknown agent {spec.kind!r}; agents: {', '.join(KINDS)}")
+    skill = graded_skill(spec.kind)
+    if skill is not None:  # upto-N: the gold of tasks up to N calls, nothing on longer ones
+        return GradedAgent.for_skill(skill, task)
+    raise ValueError(f"unknown agent {spec.kind!r}; agents: {', '.join(KINDS)}, upto-N")
 
 
 __all__ = [
@@ -99,6 +103,7 @@ __all__ = [
     "AgentError",
     "AgentSpec",
     "EndpointError",
+    "GradedAgent",
     "ModelEndpoint",
     "NoopAgent",
     "OpenAIAgent",
@@ -110,5 +115,6 @@ __all__ = [
     "Recorder",
     "Step",
     "WrongAgent",
+    "graded_skill",
     "make_agent",
 ]

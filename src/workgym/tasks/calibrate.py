@@ -9,7 +9,9 @@ would always be the strongest.
 
 The frontier is the tasks the strongest agent solves within a band of success (0.2-0.6 by
 default): hard enough to learn from, not hopeless. ``workgym tasks --frontier difficulty.json``
-keeps them. Re-run as models improve.
+keeps them. Re-run as models improve. ``workgym tasks --harder-than RUN_DIR`` goes a step further
+(:mod:`workgym.tasks.frontier`): it explains the fitted difficulties by the tasks' features and
+keeps new tasks predicted harder than the agent.
 """
 
 from __future__ import annotations

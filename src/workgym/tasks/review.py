@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from workgym.tasks.families import FAMILIES
 from workgym.tasks.model import Check, Task
@@ -42,8 +43,45 @@ def _check_line(check: Check) -> str:
     return "nothing else changed"
 
 
+LEVELS: tuple[tuple[int, int | None], ...] = ((1, 3), (4, 9), (10, None))
+"""The levels tasks.md shows examples of: bands of gold length, in calls (None: no upper bound)."""
+
+
+def _level_name(low: int, high: int | None) -> str:
+    return f"{low}+ calls" if high is None else f"{low}–{high} calls"
+
+
+def _level_of(task: Task) -> tuple[int, int | None]:
+    n = len(task.gold)
+    return next((lv for lv in LEVELS if n >= lv[0] and (lv[1] is None or n <= lv[1])), LEVELS[0])
+
+
+def _short_args(arguments: Mapping[str, Any], width: int = 60) -> str:
+    """The arguments as JSON, each long text cut to ``width`` characters (the JSON stays whole)."""
+    short = {k: v[:width] + "…" if isinstance(v, str) and len(v) > width else v for k, v in arguments.items()}
+    return json.dumps(short, ensure_ascii=False)
+
+
+def by_level(tasks: Sequence[Task], per_level: int = 3) -> list[str]:
+    """Markdown lines: for each family and level (:data:`LEVELS`), up to ``per_level`` instructions and their gold."""
+    groups: dict[tuple[str, tuple[int, int | None]], list[Task]] = defaultdict(list)
+    for task in tasks:
+        groups[(task.family, _level_of(task))].append(task)
+    lines = ["## Examples by family and level", ""]
+    for family in FAMILIES:
+        for level in LEVELS:
+            found = groups.get((family, level), [])
+            if not found:
+                continue
+            lines += [f"### {family}, {_level_name(*level)} ({len(found)} tasks)", ""]
+            for task in found[:per_level]:
+                gold = "; ".join(f"`{c.name}` {_short_args(c.arguments)}" for c in task.gold)
+                lines += [f"1. > {task.instruction}", "", f"   gold ({len(task.gold)}): {gold}", ""]
+    return lines
+
+
 def review(world: World, tasks: Sequence[Task], per_family: int = 3) -> str:
-    """The Markdown review of up to ``per_family`` tasks of each family."""
+    """The Markdown review: examples by family and level, then up to ``per_family`` tasks of each family in full."""
     by_family: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
         by_family[task.family].append(task)
@@ -53,6 +91,9 @@ def review(world: World, tasks: Sequence[Task], per_family: int = 3) -> str:
         f"{len(tasks)} tasks in all: "
         + ", ".join(f"{f} {len(by_family[f])}" for f in FAMILIES if by_family.get(f))
         + ". Each was run by the oracle (scores 1.0), the noop agent (0.0) and a plausible-wrong agent (0.0).",
+        "",
+        *by_level(tasks, per_family),
+        "## Tasks in full, with their evidence",
         "",
     ]
     with world.episode() as ep:
@@ -112,4 +153,4 @@ def _excerpt(world: World, ep: Episode, kind: str, record_id: str) -> str:
     return f" — “{text[:120]}{'…' if len(text) > 120 else ''}”"
 
 
-__all__ = ["review"]
+__all__ = ["LEVELS", "by_level", "review"]
