@@ -4,8 +4,8 @@ A reply quotes the time of the mail it answers (``On Wed, May 29, 2019 at 12:22,
 ``Date: Wed, 29 May 2019 12:22:00 +0200``, ``On 2019/9/24 4:34, Jo wrote:``). Left as written
 beside the moved date of the reply, it would give the date offset away, so
 :mod:`workgym.anonymize.rewrite` moves it by the offset, in the same words (:func:`move`). A
-month or weekday inside such a date is a date, not a name (``Jan``, ``May``): the directory's
-matcher asks :func:`in_date`.
+month or weekday inside such a date is a date, not a name (``Jan``, ``May``), and so is the month
+of an archive's ``YYYY-Month`` (:data:`ARCHIVE_MONTH`): the directory's matcher asks :func:`in_date`.
 
 Dates of numbers alone (``9/10/2019``, ``10.09.2019``, ``10-09-2019``, with a time after or not)
 are moved too (:func:`numeric_dates`, :func:`move_numeric`). Their order is what the date itself
@@ -106,10 +106,25 @@ def move(m: re.Match[str], shift: timedelta) -> str:
     return f"{head}{name}{between}{number}{after}{moved.year}"
 
 
+ARCHIVE_MONTH = re.compile(
+    # Not inside a word or a longer id, but a file name's "_" is a boundary; "2016-May-3" is no month.
+    r"(?<![^\W_])(?<![.-])(?:19|20)\d\d-(?:" + "|".join(MONTHS) + r")(?![^\W_])(?!-\d)"
+)
+"""A year and month as mail archives name their months (``.../pipermail/list/2016-June/...``).
+
+:mod:`workgym.anonymize.rewrite` moves it as a date (the month its middle moves to), so its
+month is a date here too, never a name (``June``, ``April``, ``May`` are given names as well).
+"""
+
+
 def in_date(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is a month or weekday of a date in words."""
+    """Whether ``text[start:end]`` is a month or weekday of a date in words, or an archive's month."""
     if text[start:end].lower() not in DATE_WORDS:
         return False
+    if start >= 5 and text[start - 1] == "-" and text[start - 5 : start - 1].isdigit():
+        m = ARCHIVE_MONTH.match(text, start - 5)
+        if m is not None and m.end() == end:
+            return True
     window = max(0, start - 16)
     for m in DATE_IN_WORDS.finditer(text, window, min(len(text), end + 24)):
         if m.start() <= start and end <= m.end() and date_of(m) is not None:

@@ -19,8 +19,9 @@ the lower-cased text, keeping matches that start and end on word boundaries (so 
 * a handle that is short (under three characters), a common word (``max``, ``test``, ``mail``,
   ``e-mail``: see :mod:`workgym.anonymize.words`), a label of public host names or a tool's name
   (``julia``) matches only where it can only be a handle: as an IRC addressee at the start of a line
-  (``max: ...``), after ``@`` or in a Jira mention ``[~max]``, and anywhere in system lines (joins,
-  parts, quits, nick changes);
+  (``max: ...``), after ``@``, in a Jira mention ``[~max]``, as a repository's owner
+  (``github.com/max/...``, ``max/dotfiles#3``), and anywhere in system lines (joins,
+  parts, quits, nick changes) but as the top-level label of a host (``ch`` of ``~u@x.example.ch``);
 * an organisation label that is such a word (``kernel`` of ``kernel.org``, ``sourceforge`` of a
   public host) is replaced only inside its domain, never alone;
 * a sender's display name of one word (``Kristoffer``) is a name, like a token of a full name;
@@ -206,6 +207,8 @@ _ENUM_COLUMNS: tuple[tuple[str, str], ...] = (
 SYSTEM_SUBTYPES: frozenset[str] = frozenset({"join", "part", "quit", "nick", "kick", "mode", "server"})
 """Message subtypes whose text is written by the server, where every handle is a handle."""
 
+_TICKET_KEY = re.compile(r"[^\W_][\w.]*-\d+")
+"""A tracker's ticket key: a project prefix, a dash, a number (``MOD-12``, ``TIMOB-1``)."""
 _PHONE_DIGITS = 5  # the fewest digits of a phone number (an extension alone names no one)
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]", re.UNICODE)
@@ -247,6 +250,9 @@ class PersonInfo:
     phones: list[str] = field(default_factory=list)
     user_ids: list[str] = field(default_factory=list)
     is_bot: bool = False
+    sources: frozenset[int] = frozenset()
+    """The sources with an identity of this person (a value two people share is, in a row of one of
+    them, the person known there: see :meth:`workgym.anonymize.rewrite.Rewriter.row`)."""
 
 
 @dataclass
@@ -339,6 +345,7 @@ def build_directory(conn: sqlite3.Connection) -> Directory:
         info = persons.get(row["person_id"])
         if info is None:
             continue
+        info.sources |= {int(row["source_id"])}
         namespace, _, value = row["key"].partition(":")
         if namespace == "slack" and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
             info.user_ids.append(value)
@@ -376,9 +383,10 @@ def build_directory(conn: sqlite3.Connection) -> Directory:
     for table, column in _ENUM_COLUMNS:
         for (value,) in conn.execute(f'SELECT DISTINCT "{column}" FROM "{table}"'):
             vocabulary.update(w.lower() for w in re.findall(r"[^\W\d_]+", value or ""))
-    prefixes = {
+    prefixes = {  # of ticket keys only (MOD-12): a GitHub id (dot-files#3) has no project prefix
         value.rpartition("-")[0]
         for (value,) in conn.execute("SELECT id FROM ticket UNION SELECT other_id FROM ticket_link")
+        if _TICKET_KEY.fullmatch(value or "")
     } - {""}
     vocabulary.update(p.lower() for p in prefixes)  # project keys are never names
     vocabulary |= english_words() | HOST_LABELS | PUBLIC_LABELS | TOOL_WORDS
@@ -564,6 +572,8 @@ class Matcher:
                     continue  # the month of a date (``Jan 1, 2022``), not someone called Jan
                 if entry.structural and not (entire or system or _handle_context(text, start, end)):
                     continue
+                if entry.structural and system and not entire and _top_level_label(text, start, end):
+                    continue  # "(~u@host.example.ch)": the country of a host, not the nick "ch"
                 out.append(Span(entry.kind, start, end, entry.confidence, entry.layer, entry.entity))
         return out
 
@@ -625,6 +635,21 @@ def _trailer_lines(text: str) -> tuple[int, ...]:
     return tuple(m.start() for m in _FIELD_LINE_ANYWHERE.finditer(text) if _is_trailer(m[1]))
 
 
+def _top_level_label(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the top-level label of a host name: ``ch`` of ``pool.example.ch)``.
+
+    A host's top-level domain (a country's code, ``com``) is kept as written by every rewrite of a
+    host, and names no one; a short handle equal to one is not read there, even in system lines.
+    """
+    return (
+        start > 1
+        and text[start - 1] == "."
+        and _is_word(text[start - 2])
+        and text[start:end].isalpha()
+        and (end == len(text) or not (_is_word(text[end]) or text[end] in ".-"))
+    )
+
+
 def _handle_context(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] stands where only a handle stands: ``@nick``, ``[~nick]``, ``nick:`` opening a line.
 
@@ -632,5 +657,15 @@ def _handle_context(text: str, start: int, end: int) -> bool:
     """
     if start > 0 and text[start - 1] in "@~" and not (start > 1 and _is_word(text[start - 2])):
         return True
+    if (
+        end < len(text)
+        and text[end] == "/"
+        and (text[max(0, start - 11) : start].lower() == "github.com/" or _REPO_REF.match(text, end))
+    ):
+        return True  # a repository's owner: github.com/max/dotfiles, max/dotfiles#12
     line_start = start == 0 or text[start - 1] == "\n"
     return line_start and end < len(text) and text[end] in ":,"
+
+
+_REPO_REF = re.compile(r"/[A-Za-z0-9._-]+#\d")
+"""What follows an owner's login in a GitHub reference: ``/repo#12``."""

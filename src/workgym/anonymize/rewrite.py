@@ -192,6 +192,8 @@ _ID_IN_HEADER = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 _ZONES = frozenset(zoneinfo.available_timezones())
 _KEPT_HOSTS = frozenset({"localhost", "localhost.localdomain", "generated"})
 """Hosts of Message-IDs that name no one (``generated``: the ids ingest makes for mails without one)."""
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
+"""A GitHub project: ``owner/repo`` (``rust-lang/rust``, ``alice/dot-files``)."""
 _COMPACT_TIME = re.compile(r"\b((?:19|20)\d{6})(T\d{6}Z?)?\b")
 
 
@@ -251,6 +253,7 @@ class Rewriter:
             else None
         )
         self.counts: Counter[str] = Counter()
+        self._source: int | None = None  # the source of the row being rewritten (see row)
         self._struct_cache: dict[str, str] = {}
         self._struct_counts: dict[str, Counter[str]] = {}
 
@@ -364,17 +367,19 @@ class Rewriter:
             return text
         if prose or system:
             return self._rewrite(text, prose=prose, system=system)
-        # Structural values repeat (channel ids, folders, repositories): rewrite each once.
+        # Structural values repeat (channel ids, folders, repositories): rewrite each once (per
+        # source, where a value two people share names the one known there).
         cache = self._struct_cache
-        found = cache.get(text)
+        at = f"{self._source}\0{text}"
+        found = cache.get(at)
         if found is None:
             counts = Counter(self.counts)
             found = self._rewrite(text, prose=False, system=False)
             if len(cache) < 200_000:
-                cache[text] = found
-                self._struct_counts[text] = self.counts - counts
+                cache[at] = found
+                self._struct_counts[at] = self.counts - counts
         else:
-            self.counts.update(self._struct_counts[text])
+            self.counts.update(self._struct_counts[at])
         return found
 
     def record_id(self, value: str) -> str:
@@ -382,15 +387,16 @@ class Rewriter:
         if not value:
             return value
         cache = self._struct_cache
-        found = cache.get("\0id\0" + value)
+        at = f"\0id\0{self._source}\0{value}"
+        found = cache.get(at)
         if found is None:
             counts = Counter(self.counts)
             found = self._rewrite(value, prose=False, system=False, record_id=True)
             if len(cache) < 200_000:
-                cache["\0id\0" + value] = found
-                self._struct_counts["\0id\0" + value] = self.counts - counts
+                cache[at] = found
+                self._struct_counts[at] = self.counts - counts
         else:
-            self.counts.update(self._struct_counts["\0id\0" + value])
+            self.counts.update(self._struct_counts[at])
         return found
 
     def _rewrite(
@@ -407,6 +413,8 @@ class Rewriter:
         if entity:  # a value several people share (two John Vogts) names this row's person here
             own = {(s.start, s.end, s.kind) for s in spans if s.entity == entity}
             spans = [s for s in spans if s.entity == entity or (s.start, s.end, s.kind) not in own]
+        if self._source is not None:
+            spans = self._known_here(spans, self._source)
         spans = resolve(spans)
         if not spans:
             return text
@@ -418,6 +426,32 @@ class Rewriter:
             at = span.end
         out.append(text[at:])
         return "".join(out)
+
+    def _known_here(self, spans: list[Span], source: int) -> list[Span]:
+        """Of the people a value names (a handle two people share), those known in ``source``, if any.
+
+        ``[~jgo]`` in a Jira comment is the Jira user ``jgo`` (the link layer resolves it through the
+        source's identity ``jira:jgo``), not a chat user of another source with that handle; the
+        identity key is rewritten with its own person's surrogate, so the mention must be too.
+        """
+        persons = self.plan.directory.persons
+        by_place: dict[tuple[int, int, str], set[str]] = {}
+        for span in spans:
+            if span.entity:
+                by_place.setdefault((span.start, span.end, span.kind), set()).add(span.entity)
+        shared = {}
+        for place, entities in by_place.items():
+            if len(entities) > 1:
+                here = {e for e in entities if e in persons and source in persons[e].sources}
+                if here and here != entities:
+                    shared[place] = here
+        if not shared:
+            return spans
+        return [
+            s
+            for s in spans
+            if (s.start, s.end, s.kind) not in shared or s.entity in shared[(s.start, s.end, s.kind)]
+        ]
 
     def replace(self, span: Span, value: str) -> str:
         """The surrogate of one span's text."""
@@ -476,7 +510,16 @@ class Rewriter:
     # -- ids ------------------------------------------------------------------------------------
 
     def ticket(self, value: str) -> str:
-        """A ticket key or project with its prefix mapped."""
+        """A ticket key or project with its prefix mapped; a GitHub project ``owner/repo`` with its owner's.
+
+        The owner of a personal repository is a login: it becomes the same surrogate as the login
+        does everywhere else (its identity ``github:<login>``, ``@login``, ``owner/repo#N`` and
+        ``github.com/owner/repo`` in text, which the directory's matcher reads as a handle there);
+        the repository's name, which the links compare, is kept.
+        """
+        owner, slash, repo = value.partition("/")
+        if slash and owner and repo and _REPOSITORY.fullmatch(value):
+            return f"{self._rewrite(owner, prose=False, system=False, whole=True)}/{repo}"
         if not value or not self.surrogates.ticket_prefixes:
             return value
         prefix, dash, number = value.partition("-")
@@ -560,10 +603,17 @@ class Rewriter:
         plan = PLANS[table]
         person = row.get("person_id") or (row.get("id") if table == "person" else "") or ""
         system = table == "message" and row.get("subtype") in SYSTEM_SUBTYPES
+        source = row.get("source_id")
+        # A value two people share (a handle of a chat user and of a Jira user) names, in this row,
+        # the one its source knows, as the link layer reads it (see _known_here).
+        self._source = source if isinstance(source, int) and table != "source" else None
         out: dict[str, Any] = {}
-        for column, value in row.items():
-            how = plan[column]
-            out[column] = self._column(how, value, str(person), system, person_of_key)
+        try:
+            for column, value in row.items():
+                how = plan[column]
+                out[column] = self._column(how, value, str(person), system, person_of_key)
+        finally:
+            self._source = None
         return out
 
     def _column(

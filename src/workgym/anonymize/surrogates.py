@@ -34,6 +34,12 @@ from workgym.anonymize.pools import NameSpace, fold, user_name
 _MAX_TRIES = 1000
 _BARE_KEPT = frozenset({"localhost", "localdomain", "local", "generated"})
 """Domains without a dot that name no one."""
+_FINDABLE_TRIES = 500
+"""How many tries a reshaped value spends avoiding original values in its word runs (:func:`_findable`).
+
+A long token whose separators cut it into short runs may have none free when every short value is
+taken; after these tries only its long letter runs are checked, so no row fails for it.
+"""
 _DIGITS_EVERY = 50
 """A handle's numeric suffix gains a digit every this many tries, so handles never run out."""
 
@@ -81,6 +87,22 @@ def _long_words(low: str) -> str:
     no free surrogate at all (a JWT in a ticket was withheld for it).
     """
     return " ".join(re.findall(r"[^\W\d_]{4,}", low))
+
+
+_RUN = re.compile(r"[^\W_]+(?:_[^\W_]+)*|_+")
+"""A maximal run of word characters (letters, digits, ``_``): what the matcher can find alone."""
+
+
+def _findable(low: str) -> list[str]:
+    """The parts of a reshaped value the directory's matcher could find: the value and each word run.
+
+    The matcher finds a value only between word boundaries (:class:`workgym.anonymize.directory.Matcher`),
+    so a run of letters inside a longer word (``kq`` of ``kq2``) is never found, but a whole run between
+    separators is: ``ab`` of ``ab.compute-1.example.net``, ``95`` of ``10.95.3.1``. A surrogate host
+    whose label equals a real two-letter handle would read as that handle in an IRC join line, where
+    every handle is one; so such a run is avoided as any original value is.
+    """
+    return [low, *(run for run in _RUN.findall(low) if len(run) >= 2 and run != low)]
 
 
 def _luhn_digit(digits: str) -> str:
@@ -153,6 +175,9 @@ class Surrogates:
         self._used_handles: set[str] = set()
         self._person_locals: dict[tuple[str, str], str] = {}
         self._ascii_names: dict[str, tuple[str, ...]] = {}
+        self._org_labels: dict[str, str] = {}
+        self._org_surrogates: set[str] = set()
+        self._assign_orgs()
         self._assign_people()
 
     # -- people ---------------------------------------------------------------------------------
@@ -272,9 +297,21 @@ class Surrogates:
         return found
 
     def _unique(
-        self, kind: str, value: str, make: Callable[[int], str], made: Callable[[str], str] = str
+        self,
+        kind: str,
+        value: str,
+        make: Callable[[int], str],
+        made: Callable[[str], str] = str,
+        *,
+        findable: bool = False,
+        avoid: Container[str] = (),
     ) -> str:
         """The first of ``make(0)``, ``make(1)``... whose ``made`` part is no original value.
+
+        With ``findable``, no part of it the matcher could find alone (:func:`_findable`: the whole
+        value, each run of word characters between separators) may be an original value either,
+        for the first :data:`_FINDABLE_TRIES` tries;
+        nor may it be any of ``avoid`` (other values' surrogates).
 
         A value that cannot identify anyone (no letter, no digit) is its own surrogate: no shape
         of it could differ from it, and nothing is hidden by keeping it.
@@ -286,6 +323,10 @@ class Surrogates:
             low = candidate.lower()
             if low == value.lower() or low in self._used_handles or self._is_taken(made(low)):
                 continue
+            if low in avoid:
+                continue  # another value's surrogate already
+            if findable and attempt < _FINDABLE_TRIES and any(part in self._avoid for part in _findable(low)):
+                continue  # a whole word run of it is an original value: it would read as a leak
             return candidate
         raise RuntimeError(f"no free surrogate for a {kind} after {_MAX_TRIES} tries")
 
@@ -303,7 +344,35 @@ class Surrogates:
             words = [self.names.surname(rng, attempt) or "" for _ in range(max(1, low.count("-") + 1))]
             return "-".join(re.sub(r"[^a-z]", "", fold(w).lower()) for w in words)
 
-        return self._memo("org", low, lambda: self._unique("org", low, make))
+        known = self._org_labels.get(low)
+        if known is not None:
+            return known
+        # A label no directory address has (a domain learned from text): any free label that is
+        # not one of the directory's organisations' surrogates, which are fixed before any is asked.
+        return self._memo("org", low, lambda: self._unique("org", low, make, avoid=self._org_surrogates))
+
+    def _assign_orgs(self) -> None:
+        """Give every organisation label of the directory's addresses its own surrogate label, in order.
+
+        Two organisations must never share a surrogate (``kernel.org`` and ``infradead.org`` both
+        becoming ``gallegos.org`` gave one person two equal surrogate addresses, and the identity
+        table refused the second). Labels are taken in sorted order from one keyed stream each,
+        each avoiding those given before, so the mapping is the same whatever order rows come in.
+        """
+        labels = sorted(
+            {
+                registrable(address.rpartition("@")[2]).partition(".")[0]
+                for info in self.directory.persons.values()
+                for address in info.emails
+                if "." in address.rpartition("@")[2] and not is_public_domain(address.rpartition("@")[2])
+            }
+            | {registrable(domain).partition(".")[0] for domain in self.directory.domains}
+        )
+        self._org_labels.clear()
+        for label in labels:
+            if label:
+                self._org_labels[label] = self.org_label(label)
+                self._org_surrogates.add(self._org_labels[label])
 
     def domain(self, domain: str) -> str:
         """The surrogate of a domain; public domains (``gmail.com``) are kept."""
@@ -414,7 +483,7 @@ class Surrogates:
                 )
             return shape(rng.randrange, text)
 
-        return self._memo(kind, text, lambda: self._unique(kind, text, make, _long_words))
+        return self._memo(kind, text, lambda: self._unique(kind, text, make, _long_words, findable=True))
 
     def hostname(self, text: str) -> str:
         """A host name with its registrable domain mapped and its machine part reshaped.
