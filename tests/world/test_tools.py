@@ -296,3 +296,17 @@ def test_when_an_episode_has_a_user_then_ask_user_reaches_them_and_otherwise_is_
         assert ep.step({"name": "ask_user", "arguments": {"question": "?"}}).info["error"] == "unknown_tool"
     with world.episode(persona=ME, tools=["ask_user"]) as ep:  # named, but nobody to ask
         assert "nobody is there to ask" in ep.step({"name": "ask_user", "arguments": {"question": "?"}}).text
+
+
+def test_when_an_episode_with_a_user_is_forked_then_each_fork_talks_to_its_own_copy(world: World) -> None:
+    from workgym.tasks.model import UserFact
+    from workgym.tasks.users import ScriptedUser
+
+    user = ScriptedUser([UserFact(("deadline",), "Friday.")])
+    with world.episode(persona=ME, user=user) as ep:
+        call(ep, "ask_user", question="What is the deadline?")
+        with ep.fork() as left, ep.fork() as right:
+            call(left, "ask_user", question="The deadline again?")
+            assert "Friday." in call(right, "ask_user", question="Which deadline?")
+            assert left.user is not right.user and left.user is not user
+            assert [len(u.asked) for u in (user, left.user, right.user)] == [1, 2, 2]  # type: ignore[union-attr]

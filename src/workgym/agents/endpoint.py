@@ -81,8 +81,13 @@ class ModelEndpoint:
 
 @functools.cache
 def _tls() -> ssl.SSLContext:
-    """One TLS context for the process."""
-    return ssl.create_default_context()
+    """One TLS context for the process, trusting what httpx trusts by default.
+
+    That is certifi's bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` where set.
+    """
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 @dataclass(slots=True)

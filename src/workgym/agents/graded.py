@@ -7,7 +7,7 @@ answer, which is what tests of the frontier loop need (``workgym tasks --harder-
 built to be harder than what ``upto-N`` solved must hold tasks it fails.
 
 Like the oracle, it is privileged (it reads the gold), so it is built per task with
-:meth:`GradedAgent.for_task`; unlike the oracle, its outcomes are measures, not checks, and a fit
+:meth:`GradedAgent.for_skill`; unlike the oracle, its outcomes are measures, not checks, and a fit
 keeps it.
 """
 

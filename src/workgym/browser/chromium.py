@@ -145,12 +145,17 @@ def close_browsers(*, stop: bool = False) -> None:
     """Close the shared browsers (they close with the process otherwise).
 
     Args:
-        stop: also stop Playwright's driver. Its sync API keeps an event loop running in this
-            thread, so ``asyncio.run`` (an MCP client, an async server) fails here until it stops;
-            the next :func:`use_system_chromium` starts it again.
+        stop: also stop Playwright's driver and the agent sites' server. Playwright's sync API
+            keeps an event loop running in this thread, so ``asyncio.run`` (an MCP client, an
+            async server) fails here until it stops; the next :func:`use_system_chromium`
+            starts it again.
     """
     import browsergym.core as core
 
+    from workgym.browser.site import SITES
+
+    if stop:
+        SITES.stop()
     current = core._PLAYWRIGHT
     if isinstance(current, _Playwright):
         current.chromium.close()

@@ -107,7 +107,10 @@ class SiteServer:
         """Serve ``app`` (an :func:`agent_site`) until the block ends; yields the base URL."""
         base = self.start()
         token = app.state.secrets.token
-        self._sites[token] = app
+        with self._lock:
+            if token in self._sites:  # two sites on one token would serve each other's pages
+                raise ValueError("a site with this token is already served")
+            self._sites[token] = app
         try:
             yield base
         finally:
@@ -120,19 +123,22 @@ class SiteServer:
                 self._server.should_exit = True
                 self._thread.join(timeout=30)
             self._server = self._thread = None
+            self._sites.clear()
             self.base = ""
 
     def _site(self, scope: Scope) -> FastAPI | None:
         conn = HTTPConnection(scope)
         host = split_host(conn.headers.get("host", "")) or ("", "")
-        offered = [
+        offered = [  # in the order the guard reads them: a GET's ?token= first
             conn.query_params.get("token") or "",
-            conn.cookies.get(f"workgym-viewer-{host[1] or '80'}", ""),
             conn.headers.get("authorization", "").removeprefix("Bearer "),
+            conn.cookies.get(f"workgym-viewer-{host[1] or '80'}", ""),
         ]
-        for token, app in list(self._sites.items()):
-            if any(same(given, token) for given in offered if given):
-                return app
+        sites = list(self._sites.items())
+        for given in offered:
+            for token, app in sites:
+                if given and same(given, token):
+                    return app
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

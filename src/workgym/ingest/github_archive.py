@@ -190,7 +190,7 @@ class _Folder:
         for path in sorted(folder.glob("issue_events_*.json")):
             for value in _objects(path):
                 event, actor = value.get("event"), value.get("actor")
-                target = value.get("issue", value.get("pull_request"))
+                target = value.get("issue") or value.get("pull_request")  # as _target reads it
                 if event in ("closed", "merged") and isinstance(target, str) and isinstance(actor, str):
                     try:
                         self.actors[(_canonical_url(target), str(event))] = _login_of(actor, "actor")

@@ -191,11 +191,14 @@ def _outcomes(world: World, drafts: Sequence[Draft], workers: int) -> Generator[
     runs = [drafts[i : i + size] for i in range(0, len(drafts), size)]
     # spawn, not fork: a forked worker would inherit this process's open SQLite connections.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(str(world.path),)
-    ) as pool:
+    )
+    try:
         for outcomes in pool.map(_validate_run, runs):
             yield from outcomes
+    finally:  # a consumer that stops early (an error, Ctrl-C) does not wait for the runs left
+        pool.shutdown(cancel_futures=True)
 
 
 def _dedupe(valid: dict[str, list[Task]], report: Report) -> dict[str, list[Task]]:

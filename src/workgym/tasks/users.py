@@ -35,6 +35,12 @@ class ScriptedUser:
         self.facts = tuple(facts)
         self.asked: list[str] = []
 
+    def fork(self) -> ScriptedUser:
+        """A copy that goes on from what this one was asked (for a forked episode)."""
+        copy = ScriptedUser(self.facts)
+        copy.asked = list(self.asked)
+        return copy
+
     def __call__(self, question: str) -> str:
         """The reply to one question."""
         self.asked.append(question)
@@ -108,6 +114,15 @@ class LLMUser:
             timeout=endpoint.timeout,
             max_retries=2,
         )
+
+    def fork(self) -> LLMUser:
+        """A copy that goes on from this conversation alone (for a forked episode); one client."""
+        copy = object.__new__(LLMUser)
+        copy.endpoint, copy.seed, copy._client = self.endpoint, self.seed, self._client
+        copy.fallback = self.fallback.fork()
+        copy.failures = list(self.failures)
+        copy.messages = [dict(m) for m in self.messages]
+        return copy
 
     def __call__(self, question: str) -> str:
         """The model's reply; the scripted one when the endpoint fails (the failure is recorded)."""

@@ -457,6 +457,9 @@ class Episode:
                 mmap_bytes=self._mmap_bytes,
             )
             state.restore(self.state.snapshot())
+            # a user with a conversation (a simulated one) goes on in each fork apart
+            fork_user = getattr(self.user, "fork", None)
+            user = fork_user() if callable(fork_user) else self.user
             child = Episode(
                 self.world,
                 self.scope,
@@ -466,7 +469,7 @@ class Episode:
                 self.limits,
                 self._cache_kib,
                 self._mmap_bytes,
-                user=self.user,
+                user=user,
                 state=state,
             )
             child.ctx = ToolContext(
@@ -477,7 +480,7 @@ class Episode:
                 self.seed,
                 self.ctx.sequence,
                 self.ctx.answer,
-                self.user,
+                user,
             )
             child.steps, child.terminated, child.truncated = self.steps, self.terminated, self.truncated
             child._started = self._started

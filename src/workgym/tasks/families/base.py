@@ -15,6 +15,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from workgym.tasks.model import Call, Check, Evidence, UserFact
@@ -24,6 +25,11 @@ _UNQUOTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u20
 """What a quote in an instruction leaves out of a record's text: control characters (a terminal
 runs ESC and CSI sequences) and bidi controls (an override left open reverses the rest of the
 instruction). Zero-width joiners stay: emoji sequences need them."""
+
+
+def before(iso: str, seconds: int = 1) -> str:
+    """The ISO time ``seconds`` before ``iso``: a cutoff just before something happened."""
+    return (datetime.fromisoformat(iso) - timedelta(seconds=seconds)).isoformat()
 
 
 def one_line(text: str) -> str:

@@ -22,15 +22,11 @@ record. Where the instruction names the target, it does so by title, never by id
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
-from workgym.tasks.families.base import Draft, Gen, evidence, one_line
+from workgym.tasks.families.base import Draft, Gen, before, evidence, one_line
 from workgym.tasks.model import Call, Check, Evidence
-
-
-def _before(iso: str, seconds: int = 1) -> str:
-    return (datetime.fromisoformat(iso) - timedelta(seconds=seconds)).isoformat()
 
 
 def _done_statuses(g: Gen, project: str) -> list[str]:
@@ -83,7 +79,7 @@ def _close_out(g: Gen, budget: int) -> list[Draft]:
             continue
         if not g.is_person(persona) or _days(ref["committed"], when) > 30 or not g.title(t):
             continue
-        cutoff = _before(when)
+        cutoff = before(when)
         other = next(
             (
                 d
@@ -144,7 +140,7 @@ def _close_by_pull(g: Gen, budget: int) -> list[Draft]:
         pull = g.rows("SELECT * FROM main.ticket WHERE id = ?", (ref["pull"],))[0]
         if issue["type"] != "issue" or not g.title(pull) or issue["created"] >= ref["closed"]:
             continue
-        cutoff = _before(ref["closed"])
+        cutoff = before(ref["closed"])
         other = next(
             (
                 d
@@ -254,7 +250,7 @@ def _cite_in_comment(g: Gen, budget: int) -> list[Draft]:
     for ref in g.sample(refs, budget * 3):
         if len(drafts) >= budget or not g.is_person(ref["author"]) or ref["dst"] == ref["ticket_id"]:
             continue
-        cutoff = _before(ref["created"])
+        cutoff = before(ref["created"])
         host = g.rows(
             "SELECT id, summary FROM main.ticket WHERE id = ? AND created <= ?", (ref["ticket_id"], cutoff)
         )
@@ -331,7 +327,7 @@ def _answer_in_chat(g: Gen, budget: int) -> list[Draft]:
             "SELECT m.id, m.author, m.text, c.name FROM main.message m JOIN main.channel c ON c.id = m.channel_id "
             "WHERE m.channel_id = ? AND m.ts < ? AND m.ts >= ? AND m.author != ? AND m.text LIKE '%?%' "
             "ORDER BY m.ts DESC LIMIT 1",
-            (a["channel_id"], a["ts"], _before(a["ts"], 3600), a["author"]),
+            (a["channel_id"], a["ts"], before(a["ts"], 3600), a["author"]),
         )
         if not asked or not g.is_person(asked[0]["author"]):
             continue
@@ -363,7 +359,7 @@ def _answer_in_chat(g: Gen, budget: int) -> list[Draft]:
                     evidence("message", a["id"], f"the real answer cites {a['dst']}"),
                     evidence(table, a["dst"], "cited"),
                 ],
-                _before(a["ts"]),
+                before(a["ts"]),
                 a["author"],
             )
         )
@@ -415,7 +411,7 @@ def _reply_to_mail(g: Gen, budget: int) -> list[Draft]:
                     evidence("email", r["id"], f"the real reply cites {r['dst']}"),
                     evidence("ticket", r["dst"], "cited"),
                 ],
-                _before(r["date"]),
+                before(r["date"]),
                 r["sender"],
             )
         )

@@ -21,9 +21,8 @@ does the same work for the wrong person or the most similar wrong ticket.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
-from workgym.tasks.families.base import OPEN_STATUSES, Draft, Gen, evidence
+from workgym.tasks.families.base import OPEN_STATUSES, Draft, Gen, before, evidence
 from workgym.tasks.model import Call, Check
 
 
@@ -233,10 +232,6 @@ def _is_open(status: str) -> bool:
     return status.lower() == "open" or status in OPEN_STATUSES
 
 
-def _before(iso: str) -> str:
-    return (datetime.fromisoformat(iso) - timedelta(seconds=1)).isoformat()
-
-
 def _close_as_duplicate(g: Gen, budget: int) -> list[Draft]:
     """A comment said "Duplicate of <other>"; the ticket's next status change closed it."""
     drafts: list[Draft] = []
@@ -262,7 +257,7 @@ def _close_as_duplicate(g: Gen, budget: int) -> list[Draft]:
         )
         if not close or not g.is_person(close[0]["author"]) or _is_open(close[0]["to_value"]):
             continue  # the next change after the comment did not close it (a reopen, a move)
-        cutoff = _before(ref["created"])
+        cutoff = before(ref["created"])
         dup = g.rows("SELECT * FROM main.ticket WHERE id = ? AND created <= ?", (ref["ticket_id"], cutoff))
         if dup and not _is_open(close[0]["from_value"]):
             continue  # it was already closed when the comment came
