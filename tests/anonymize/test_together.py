@@ -169,14 +169,53 @@ def test_when_a_personal_repository_is_tracked_then_its_owner_login_is_one_surro
     audit = anonymize_workspace(db, out, KEY)  # raises LeakError on any leak
     assert audit.withheld == [] and audit.links.ratio == 1.0 and audit.links.resolved_before >= 3
     anon = sqlite3.connect(out)
-    login = {p: k.partition(":")[2] for k, p in anon.execute("SELECT key, person_id FROM identity")}
-    assert login["P0001"] != "max" and "quen" not in login["P0002"]
+    logins = {p: k.partition(":")[2] for k, p in anon.execute("SELECT key, person_id FROM identity")}
+    assert logins["P0001"] != "max" and "quen" not in logins["P0002"]
     projects = sorted(p for (p,) in anon.execute("SELECT project FROM ticket"))
-    assert projects == sorted([f"{login['P0001']}/dot-files", f"{login['P0002']}/rust-lint"])
+    assert projects == sorted([f"{logins['P0001']}/dot-files", f"{logins['P0002']}/rust-lint"])
     ids = sorted(i for (i,) in anon.execute("SELECT id FROM ticket"))
     assert ids == ["dot-files#3", "rust-lint#4"]  # the repository's name and number: the link
     (body,) = anon.execute("SELECT body FROM ticket_comment").fetchone()
-    me = login["P0001"]
+    me = logins["P0001"]
     assert body == (
-        f"@{me} see {me}/dot-files#3, {login['P0002']}/rust-lint#4 and https://github.com/{me}/dot-files/issues/3"
+        f"@{me} see {me}/dot-files#3, {logins['P0002']}/rust-lint#4 and https://github.com/{me}/dot-files/issues/3"
     )
+
+
+def test_when_a_repository_is_named_after_its_owner_then_the_login_in_its_name_is_mapped_too(
+    tmp_path: Path,
+) -> None:
+    # alice/alice.github.io, jdoe/jdoe-dotfiles: common on GitHub; the ticket ids carry the name.
+    db = tmp_path / "workspace.db"
+    conn = connect(db, create=True)
+    with conn:
+        conn.execute("INSERT INTO source VALUES (1, 'github', 'items', 'ab', 1, 0)")
+        conn.execute(
+            "INSERT INTO person (id, name, handles) VALUES ('P0001', '', ?)", (json.dumps(["quentarro"]),)
+        )
+        conn.execute(
+            "INSERT INTO identity (key, handle, source_id, person_id)"
+            " VALUES ('github:quentarro', 'quentarro', 1, 'P0001')"
+        )
+        conn.execute(
+            "INSERT INTO ticket (id, project, summary, type, reporter, created, source_id) VALUES"
+            " ('quentarro-dotfiles#3', 'quentarro/quentarro-dotfiles', 'a bug', 'issue', 'P0001',"
+            " '2019-05-29T12:22:00Z', 1)"
+        )
+        conn.execute(
+            "INSERT INTO ticket_comment (id, ticket_id, body, author, created, source_id) VALUES"
+            " ('issuecomment-1', 'quentarro-dotfiles#3', 'see quentarro/quentarro-dotfiles#3', 'P0001',"
+            " '2019-05-29T12:22:00Z', 1)"
+        )
+    conn.close()
+    audit = anonymize_workspace(db, tmp_path / "anon.db", KEY)  # raises LeakError on any leak
+    assert audit.withheld == [] and audit.links.ratio == 1.0
+    anon = sqlite3.connect(tmp_path / "anon.db")
+    (login,) = anon.execute("SELECT handle FROM identity").fetchone()
+    assert "quentarro" not in login
+    assert anon.execute("SELECT id, project FROM ticket").fetchall() == [
+        (f"{login}-dotfiles#3", f"{login}/{login}-dotfiles")
+    ]
+    assert anon.execute("SELECT ticket_id, body FROM ticket_comment").fetchall() == [
+        (f"{login}-dotfiles#3", f"see {login}/{login}-dotfiles#3")
+    ]

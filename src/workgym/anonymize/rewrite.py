@@ -519,11 +519,18 @@ class Rewriter:
         """
         owner, slash, repo = value.partition("/")
         if slash and owner and repo and _REPOSITORY.fullmatch(value):
-            return f"{self._rewrite(owner, prose=False, system=False, whole=True)}/{repo}"
+            return f"{self._rewrite(owner, prose=False, system=False, whole=True)}/{self._repo(repo)}"
+        repo, hash_, number = value.partition("#")
+        if hash_ and repo and number.isdigit() and _REPOSITORY.fullmatch(f"x/{repo}"):
+            return f"{self._repo(repo)}#{number}"
         if not value or not self.surrogates.ticket_prefixes:
             return value
         prefix, dash, number = value.partition("-")
         return self.surrogates.ticket_prefix(prefix) + dash + number
+
+    def _repo(self, name: str) -> str:
+        """A repository's name with any login in it (``alice/alice.github.io``) mapped as a login."""
+        return self._rewrite(name, prose=False, system=False)
 
     def mail_id(self, value: str) -> str:
         """A Message-ID: a keyed local part at the surrogate of its host.
