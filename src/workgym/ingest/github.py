@@ -346,29 +346,7 @@ class _Reader:
             body = _text(review.get("body"), "body")
         except _MalformedError as exc:
             raise _MalformedError(f"review of {key}: {exc}") from None
-        records: list[Item] = [
-            TicketEvent(
-                id=f"{key}:pullrequestreview-{number}",
-                ticket_id=key,
-                field="reviewed",
-                locator=where,
-                author=author,
-                created=when,
-                to_value=state.lower(),
-            )
-        ]
-        if body:
-            records.append(
-                Comment(
-                    id=f"pullrequestreview-{number}",
-                    ticket_id=key,
-                    body=body,
-                    locator=where,
-                    author=author,
-                    created=when,
-                )
-            )
-        return records
+        return review_records(key, number, author, when, state.lower(), body, where)
 
     # -- timeline events ------------------------------------------------------------------------
 
@@ -534,6 +512,35 @@ class _Reader:
     def _drop(self) -> None:
         self._seen.difference_update(identity.key for identity in self._pending)
         self._pending = []
+
+
+def review_records(
+    key: str, number: int | str, author: str, when: str, state: str, body: str, where: str
+) -> list[Item]:
+    """A pull request review as the store keeps it: a ``reviewed`` event, and its text as a comment."""
+    records: list[Item] = [
+        TicketEvent(
+            id=f"{key}:pullrequestreview-{number}",
+            ticket_id=key,
+            field="reviewed",
+            locator=where,
+            author=author,
+            created=when,
+            to_value=state,
+        )
+    ]
+    if body:
+        records.append(
+            Comment(
+                id=f"pullrequestreview-{number}",
+                ticket_id=key,
+                body=body,
+                locator=where,
+                author=author,
+                created=when,
+            )
+        )
+    return records
 
 
 def ticket_id(repo: str, number: str) -> str:

@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from workgym.ingest.base import Format, Item, decode_utf8, json_kind
-from workgym.ingest.github import _dump, _load, _MalformedError, _text, _time, ticket_id
+from workgym.ingest.github import _dump, _load, _MalformedError, _text, _time, review_records, ticket_id
 from workgym.model import Comment, Identity, IdentityKey, Quarantined, Ticket, TicketEvent
 
 TICKET_KINDS = ("issue", "pull_request")
@@ -374,31 +374,8 @@ class _ArchiveReader:
             body = _text(review.get("body"), "body")
         except _MalformedError as exc:
             raise _MalformedError(f"review of {key}: {exc}") from None
-        records: list[Item] = [
-            TicketEvent(
-                id=f"{key}:pullrequestreview-{number}",
-                ticket_id=key,
-                field="reviewed",
-                locator=where,
-                author=author,
-                created=when,
-                to_value=str(state).lower()
-                if isinstance(state, str | int) and not isinstance(state, bool)
-                else "",
-            )
-        ]
-        if body:
-            records.append(
-                Comment(
-                    id=f"pullrequestreview-{number}",
-                    ticket_id=key,
-                    body=body,
-                    locator=where,
-                    author=author,
-                    created=when,
-                )
-            )
-        return records
+        level = str(state).lower() if isinstance(state, str | int) and not isinstance(state, bool) else ""
+        return review_records(key, number, author, when, level, body, where)
 
     def _event(self, event: dict[str, object], where: str) -> TicketEvent:
         name = _text(event.get("event"), "event")
